@@ -1,0 +1,411 @@
+"""PostgreSQL clusters the platform starts itself (initdb/pg_ctl on loopback) and DSN helpers.
+
+A cluster lives in one directory: ``data/`` (PGDATA), ``socket/`` (the Unix socket, mode 700),
+``server.log`` and ``cluster.json`` (written only after a successful initdb, so a directory
+without it is a half-built cluster and gets rebuilt). PostgreSQL refuses to run as root, so
+when this process is root the server runs as an unprivileged OS user (``postgres`` by default).
+The platform connects through the Unix socket as the ``odoosh`` superuser, which needs no
+password because only the server user and root can enter the socket directory; TCP on
+127.0.0.1 requires a SCRAM password kept in ``password`` (mode 600).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+SUPERUSER = "odoosh"
+DEFAULT_SERVER_USER = "postgres"
+START_TIMEOUT_S = 60
+log = logging.getLogger(__name__)
+
+
+class PostgresError(RuntimeError):
+    """A problem with a cluster or a database, phrased as what is wrong and how to fix it."""
+
+
+# --------------------------------------------------------------------------- binaries
+
+
+def pg_bindir() -> Path:
+    """Directory of the PostgreSQL server binaries: $ODOOSH_PG_BINDIR, else the newest Debian one."""
+    configured = os.environ.get("ODOOSH_PG_BINDIR")
+    candidates = [Path(configured)] if configured else []
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_major, reverse=True)
+    if found := shutil.which("initdb"):
+        candidates.append(Path(found).parent)
+    for bindir in candidates:
+        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            return bindir
+    where = f"ODOOSH_PG_BINDIR={configured} has" if configured else "no directory on this machine has"
+    raise PostgresError(
+        f"PostgreSQL server binaries not found: {where} initdb, pg_ctl and postgres. "
+        "Install them (Debian/Ubuntu: apt-get install postgresql-15) or point ODOOSH_PG_BINDIR "
+        "at their directory."
+    )
+
+
+def _major(bindir: Path) -> int:
+    try:
+        return int(bindir.parent.name)
+    except ValueError:
+        return 0
+
+
+def pg_tool(name: str) -> str:
+    """Absolute path of a PostgreSQL client/server tool (pg_dump, pg_restore, psql...)."""
+    return str(pg_bindir() / name)
+
+
+# --------------------------------------------------------------------------- server user
+
+
+@dataclass(frozen=True)
+class ServerUser:
+    """The OS account the server processes run as (None fields: the current user)."""
+
+    name: str | None
+    uid: int
+    gid: int
+
+    @classmethod
+    def resolve(cls) -> ServerUser:
+        if os.geteuid() != 0:
+            return cls(None, os.getuid(), os.getgid())
+        name = os.environ.get("ODOOSH_PG_OS_USER", DEFAULT_SERVER_USER)
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            raise PostgresError(
+                f"PostgreSQL refuses to run as root and the OS user {name!r} does not exist. "
+                f"Create it (useradd --system {name}) or set ODOOSH_PG_OS_USER to an unprivileged user."
+            ) from None
+        if entry.pw_uid == 0:
+            raise PostgresError(f"ODOOSH_PG_OS_USER={name} is root; PostgreSQL refuses to run as root.")
+        return cls(name, entry.pw_uid, entry.pw_gid)
+
+    def run(self, args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run a server binary as this user; the output is captured for error messages."""
+        kwargs = {"user": self.uid, "group": self.gid, "extra_groups": []} if self.name else {}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+        return subprocess.run(
+            args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs
+        )
+
+    def chown(self, path: Path) -> None:
+        if self.name:
+            os.chown(path, self.uid, self.gid)
+
+    def check_reachable(self, path: Path) -> None:
+        """Fail early, with the blocking directory named, if the server user cannot reach `path`."""
+        groups = {self.gid, *os.getgrouplist(pwd.getpwuid(self.uid).pw_name, self.gid)}
+        for directory in [*reversed(path.parents), path]:
+            if not directory.exists():
+                break
+            st = directory.stat()
+            if st.st_uid == self.uid:
+                ok = st.st_mode & stat.S_IXUSR
+            elif st.st_gid in groups:
+                ok = st.st_mode & stat.S_IXGRP
+            else:
+                ok = st.st_mode & stat.S_IXOTH
+            if not ok:
+                raise PostgresError(
+                    f"The PostgreSQL server user (uid {self.uid}) cannot enter {directory} "
+                    f"(mode {stat.filemode(st.st_mode)}, owner uid {st.st_uid}), so it cannot use "
+                    f"{path}. Put the state directory somewhere it can reach (ODOOSH_STATE_DIR, "
+                    "e.g. /var/lib/odoosh) or open that directory with chmod o+x."
+                )
+
+
+# --------------------------------------------------------------------------- ports
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+# --------------------------------------------------------------------------- cluster
+
+
+@dataclass
+class PostgresCluster:
+    """One PostgreSQL cluster in `root`. Use `ensure_running()`; it repairs what it can."""
+
+    root: Path
+    durable: bool = True
+    port: int | None = None  # fixed by configuration; None picks a free port on first start
+    progress: Callable[[str], None] = log.info
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "socket"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def _meta_file(self) -> Path:
+        return self.root / "cluster.json"
+
+    @property
+    def password(self) -> str:
+        """SCRAM password of the superuser for TCP connections (never logged)."""
+        return (self.root / "password").read_text().strip()
+
+    # ---- lifecycle
+
+    def ensure_running(self) -> PostgresCluster:
+        """Create the cluster if missing or half-built, then start it if it is not running."""
+        if not self.is_initialised():
+            self.create()
+        if not self.is_running():
+            self.start()
+        return self
+
+    def is_initialised(self) -> bool:
+        return self._meta_file.is_file() and (self.data_dir / "PG_VERSION").is_file()
+
+    def create(self) -> None:
+        user = ServerUser.resolve()
+        bindir = pg_bindir()
+        self._prepare_root(user)
+        if self.data_dir.exists():  # a half-built cluster from an interrupted run
+            self.progress(f"removing half-built cluster in {self.data_dir}")
+            shutil.rmtree(self.data_dir)
+        for directory in (self.data_dir, self.socket_dir):
+            directory.mkdir(mode=0o700)
+            user.chown(directory)
+        password = secrets.token_urlsafe(24)
+        pwfile = self.root / "password"
+        pwfile.write_text(password + "\n")
+        pwfile.chmod(0o600)
+        pw_for_initdb = self.root / "initdb.pw"  # readable by the server user during initdb only
+        pw_for_initdb.write_text(password + "\n")
+        user.chown(pw_for_initdb)
+        pw_for_initdb.chmod(0o600)
+        self.progress(f"initdb {self.data_dir} (server user uid {user.uid})")
+        try:
+            args = [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                    "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust",
+                    "--auth-host=scram-sha-256", f"--pwfile={pw_for_initdb}"]
+            if not self.durable:
+                args.append("--no-sync")
+            result = user.run(args, cwd=self.root)
+        finally:
+            pw_for_initdb.unlink(missing_ok=True)
+        if result.returncode != 0:
+            raise PostgresError(f"initdb failed in {self.data_dir}:\n{result.stderr.strip()}")
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(self._settings())
+        self._meta_file.write_text(json.dumps({"durable": self.durable, "bindir": str(bindir)}))
+
+    def _prepare_root(self, user: ServerUser) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except PermissionError:
+            raise PostgresError(
+                f"Cannot create {self.root}: permission denied. Choose a state directory you own "
+                "(ODOOSH_STATE_DIR)."
+            ) from None
+        if not os.access(self.root, os.W_OK):
+            owner = pwd.getpwuid(self.root.stat().st_uid).pw_name
+            raise PostgresError(
+                f"{self.root} belongs to {owner} and is not writable by this process. Choose "
+                "another state directory (ODOOSH_STATE_DIR) or fix its ownership."
+            )
+        self.root.chmod(0o711)  # the server user must traverse it, nobody needs to list it
+        user.check_reachable(self.root)
+
+    def _settings(self) -> str:
+        lines = [
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.socket_dir}'",
+            "max_connections = 100",
+            "shared_buffers = '256MB'",
+            "maintenance_work_mem = '512MB'",
+            "max_wal_size = '4GB'",
+            "log_line_prefix = '%m [%p] %q%u@%d '",
+        ]
+        if not self.durable:  # scratch clusters trade crash safety for speed
+            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off",
+                      "wal_level = minimal", "max_wal_senders = 0", "autovacuum = off"]
+        return "\n# odoosh\n" + "\n".join(lines) + "\n"
+
+    def start(self) -> None:
+        user = ServerUser.resolve()
+        user.check_reachable(self.root)
+        port = self._choose_port()
+        self.progress(f"starting PostgreSQL on 127.0.0.1:{port}")
+        user.chown(self.root)
+        self.log_file.touch()
+        user.chown(self.log_file)
+        result = user.run(
+            [pg_tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w",
+             "-t", str(START_TIMEOUT_S), "-o", f"-p {port}", "start"],
+            cwd=self.root, timeout=START_TIMEOUT_S + 10,
+        )
+        if result.returncode != 0:
+            tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-15:])
+            raise PostgresError(
+                f"PostgreSQL did not start in {self.data_dir} on port {port}:\n"
+                f"{result.stderr.strip()}\n--- {self.log_file} ---\n{tail}"
+            )
+        self.port = port
+        self._remember(port=port)
+
+    def _choose_port(self) -> int:
+        fixed = self.port
+        remembered = json.loads(self._meta_file.read_text()).get("port")
+        port = fixed or remembered or free_port()
+        if port_in_use(port):
+            if fixed:
+                raise PostgresError(
+                    f"Port {port} on 127.0.0.1 is already in use by another process. Stop that "
+                    "process or configure another port for this cluster."
+                )
+            port = free_port()
+        return port
+
+    def _remember(self, **values) -> None:
+        meta = json.loads(self._meta_file.read_text())
+        meta.update(values)
+        self._meta_file.write_text(json.dumps(meta))
+
+    def is_running(self) -> bool:
+        if not self._meta_file.is_file() or not (self.data_dir / "postmaster.pid").exists():
+            return False
+        result = ServerUser.resolve().run(
+            [pg_tool("pg_ctl"), "-D", str(self.data_dir), "status"], cwd=self.root, timeout=30
+        )
+        if result.returncode == 0 and self.port is None:
+            self.port = json.loads(self._meta_file.read_text()).get("port")
+        return result.returncode == 0
+
+    def stop(self) -> None:
+        if not self.is_running():
+            return
+        self.progress(f"stopping PostgreSQL in {self.data_dir}")
+        result = ServerUser.resolve().run(
+            [pg_tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"],
+            cwd=self.root, timeout=90,
+        )
+        if result.returncode != 0:
+            raise PostgresError(f"pg_ctl stop failed for {self.data_dir}:\n{result.stderr.strip()}")
+
+    def destroy(self) -> None:
+        """Stop the server and delete every file of the cluster."""
+        if self.is_initialised() or (self.data_dir / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ---- databases
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        """libpq connection string over the Unix socket (no password in it)."""
+        if self.port is None:
+            raise PostgresError(f"The cluster in {self.root} is not running; start it first.")
+        return make_conninfo(host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname=dbname)
+
+    def connect(self, dbname: str = "postgres", **kwargs) -> psycopg.Connection:
+        return connect(self.dsn(dbname), **kwargs)
+
+    def create_database(self, name: str, template: str | None = None) -> None:
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        with self.connect(autocommit=True) as conn:
+            conn.execute(query)
+
+    def drop_database(self, name: str) -> None:
+        with self.connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def database_exists(self, name: str) -> bool:
+        with self.connect() as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+@contextlib.contextmanager
+def throwaway_cluster(durable: bool = False, base_dir: str | None = None) -> Iterator[PostgresCluster]:
+    """A cluster in a fresh directory of the system temp dir, destroyed on exit.
+
+    The system temp dir (not pytest's tmp_path or root's home) because the server user must be
+    able to reach it.
+    """
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="odoosh-pg-", dir=base_dir)), durable=durable)
+    try:
+        yield cluster.ensure_running()
+    finally:
+        cluster.destroy()
+
+
+# --------------------------------------------------------------------------- DSNs
+
+
+def describe_dsn(dsn: str) -> str:
+    """The DSN without its password, for messages and metadata."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise PostgresError(f"Not a valid PostgreSQL connection string: {exc}") from None
+    params.pop("password", None)
+    return make_conninfo(**params)
+
+
+def connect(dsn: str, **kwargs) -> psycopg.Connection:
+    """psycopg.connect with an error that names the target and the likely fix."""
+    try:
+        return psycopg.connect(dsn, connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise PostgresError(
+            f"Cannot connect to PostgreSQL at {describe_dsn(dsn)}: {reason}. Check the host, port, "
+            "database name and credentials of the DSN, and that the server is running."
+        ) from None
+
+
+class PostgresClusters(dg.ConfigurableResource):
+    """The clusters of the sandbox, each in a subdirectory of the state directory."""
+
+    state_dir: str
+
+    def cluster(self, name: str, durable: bool = True, log: Callable[[str], None] | None = None) -> PostgresCluster:
+        """The named cluster, created and started if needed."""
+        cluster = PostgresCluster(Path(self.state_dir) / "clusters" / name, durable=durable)
+        if log:
+            cluster.progress = log
+        return cluster.ensure_running()
