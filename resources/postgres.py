@@ -336,9 +336,10 @@ class PostgresCluster:
 
     def dsn(self, dbname: str = "postgres") -> str:
         """libpq connection string over the Unix socket (no password in it)."""
-        if self.port is None:
-            raise PostgresError(f"The cluster in {self.root} is not running; start it first.")
-        return make_conninfo(host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname=dbname)
+        port = self.port or (self.is_initialised() and json.loads(self._meta_file.read_text()).get("port"))
+        if not port:
+            raise PostgresError(f"The cluster in {self.root} has never been started; start it first.")
+        return make_conninfo(host=str(self.socket_dir), port=port, user=SUPERUSER, dbname=dbname)
 
     def connect(self, dbname: str = "postgres", **kwargs) -> psycopg.Connection:
         return connect(self.dsn(dbname), **kwargs)
@@ -353,6 +354,10 @@ class PostgresCluster:
     def drop_database(self, name: str) -> None:
         with self.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def rename_database(self, old: str, new: str) -> None:
+        with self.connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new)))
 
     def database_exists(self, name: str) -> bool:
         with self.connect() as conn:
@@ -405,7 +410,12 @@ class PostgresClusters(dg.ConfigurableResource):
 
     def cluster(self, name: str, durable: bool = True, log: Callable[[str], None] | None = None) -> PostgresCluster:
         """The named cluster, created and started if needed."""
-        cluster = PostgresCluster(Path(self.state_dir) / "clusters" / name, durable=durable)
+        cluster = self.existing(name)
+        cluster.durable = durable
         if log:
             cluster.progress = log
         return cluster.ensure_running()
+
+    def existing(self, name: str) -> PostgresCluster:
+        """The named cluster as it is, not started: for checks, which must see a stopped server."""
+        return PostgresCluster(Path(self.state_dir) / "clusters" / name)

@@ -1,0 +1,40 @@
+"""Configuration read from the environment (README "Configuration" lists every variable).
+
+Only non-secret settings are read here, once, where definitions are built. Secrets (DSNs with
+passwords, salts, admin passwords) reach resources as `dg.EnvVar` so they never show up in the
+UI or in run config.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def state_dir() -> Path:
+    """Where the sandbox keeps clusters, environments and artifacts.
+
+    Root's home is closed to the PostgreSQL server user, so root defaults to /var/lib/odoosh.
+    """
+    if configured := os.environ.get("ODOOSH_STATE_DIR"):
+        return Path(configured).absolute()
+    if os.geteuid() == 0:
+        return Path("/var/lib/odoosh")
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "odoosh"
+
+
+def required_modules() -> list[str]:
+    """Odoo modules every environment must have installed (smoke gate)."""
+    raw = os.environ.get("ODOOSH_REQUIRED_MODULES", "base,web,mail")
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def sandbox_scale() -> float:
+    """Size of the synthetic production database; 1 builds in seconds, 500 reaches GBs."""
+    return float(os.environ.get("ODOOSH_SANDBOX_SCALE", "1"))
+
+
+def odoo_command() -> str | None:
+    """The command that runs Odoo (given `-c <config>`); unset runs the stand-in."""
+    return os.environ.get("ODOOSH_ODOO_COMMAND") or None
