@@ -38,3 +38,33 @@ def sandbox_scale() -> float:
 def odoo_command() -> str | None:
     """The command that runs Odoo (given `-c <config>`); unset runs the stand-in."""
     return os.environ.get("ODOOSH_ODOO_COMMAND") or None
+
+
+def jobs() -> int:
+    """Parallel pg_dump/pg_restore/scrub workers; defaults to the number of cores."""
+    return int(os.environ.get("ODOOSH_JOBS") or os.cpu_count() or 2)
+
+
+def snapshots_kept() -> int:
+    """How many production snapshots and scrubbed dumps each store keeps."""
+    return int(os.environ.get("ODOOSH_SNAPSHOTS_KEPT", "2"))
+
+
+def staging_url() -> str | None:
+    """The public URL of staging (web.base.url); unset uses the sandbox environment's URL."""
+    return os.environ.get("ODOOSH_STAGING_URL") or None
+
+
+def timezone() -> str:
+    """Timezone of the schedules (weekly staging refresh on Sunday 02:00)."""
+    return os.environ.get("ODOOSH_TIMEZONE", "UTC")
+
+
+def artifacts_url(zone: str) -> str:
+    """Artifact store of a trust zone (`prod` or `scrubbed`): a local path or s3://bucket/prefix."""
+    return os.environ.get(f"ODOOSH_{zone.upper()}_ARTIFACTS") or str(state_dir() / "artifacts" / zone)
+
+
+def policy_files() -> list[str]:
+    """Extra scrub policy files (os.pathsep-separated), applied over the shipped default."""
+    return [p for p in os.environ.get("ODOOSH_SCRUB_POLICY", "").split(os.pathsep) if p]

@@ -1,0 +1,173 @@
+"""The staging pipeline's steps without Dagster: snapshot, quarantine, staging restore.
+
+The assets in `odoosh_assets.staging` call these, and so does the benchmark, so both measure
+the same code. Raw production data exists only in the snapshot directory and in the throwaway
+quarantine cluster; what leaves `quarantine()` has passed every gate, or nothing leaves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from odoosh import dumps, neutralize
+from odoosh.scrub import coverage, leaks, scrubber
+from odoosh.scrub.policy import Policy
+from resources.artifacts import sha256_tree, verify_tree
+from resources.postgres import PostgresError, connect, throwaway_cluster
+
+Log = Callable[[str], None]
+QUARANTINE_DB = "quarantine"
+
+
+@dataclass
+class Phases:
+    """Wall time per pipeline phase, logged as each ends."""
+
+    log: Log
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.log(f"{name}: started")
+        started = time.monotonic()
+        yield
+        self.seconds[name] = round(time.monotonic() - started, 2)
+        self.log(f"{name}: {self.seconds[name]:.1f}s")
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def table_rows(conn: psycopg.Connection) -> dict[str, int]:
+    """Exact row count of every table of schema public, as this transaction sees them."""
+    tables = [name for (name,) in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+    return {
+        table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+        for table in tables
+    }
+
+
+def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
+    """Dump production into `artifact_dir/dump` and write `artifact_dir/manifest.json`.
+
+    The row counts and the dump read one exported snapshot, so the counts are exactly what
+    the dump holds and the quarantine restore can be verified against them.
+    """
+    started = time.monotonic()
+    with connect(dsn) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        exported = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        dumps.dump(dsn, artifact_dir / "dump", jobs=jobs, log=log, snapshot=exported)
+        rows = table_rows(conn)
+        conn.rollback()
+    manifest = {
+        "created_at": datetime.now(timezone.utc).isoformat(),
+        "seconds": round(time.monotonic() - started, 2),
+        "rows": rows,
+        **_describe_dump(artifact_dir / "dump"),
+    }
+    (artifact_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+def _describe_dump(dump_dir: Path) -> dict:
+    checksums = sha256_tree(dump_dir)
+    size = sum((dump_dir / name).stat().st_size for name in checksums)
+    return {"size_bytes": size, "checksums": checksums}
+
+
+def verified(artifact_dir: Path) -> dict:
+    """The artifact's manifest, after checking every file of its dump against it."""
+    manifest = json.loads((artifact_dir / "manifest.json").read_text())
+    if problems := verify_tree(artifact_dir / "dump", manifest["checksums"]):
+        raise PostgresError(f"The dump in {artifact_dir} does not match its manifest: {'; '.join(problems[:5])}")
+    return manifest
+
+
+# --------------------------------------------------------------------------- quarantine
+
+
+@dataclass(frozen=True)
+class Gates:
+    """What the verification found; the dump is published only if `passed`."""
+
+    unclassified_columns: list[str]
+    leaks: dict[str, int]
+    neutralisation_failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not (self.unclassified_columns or self.leaks or self.neutralisation_failures)
+
+
+@dataclass(frozen=True)
+class QuarantineSettings:
+    policy: Policy
+    salt: str
+    admin_password: str
+    base_url: str
+    smtp_host: str
+    smtp_port: int
+    jobs: int
+    work_dir: Path  # reachable by the PostgreSQL server user
+
+
+def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, phases: Phases) -> tuple[Gates, dict]:
+    """Restore, neutralise, scrub and verify a snapshot in a throwaway cluster.
+
+    Writes the scrubbed dump and its manifest into `out_dir` only if every gate passes.
+    Returns the gates and a summary of what was done (counts, never values).
+    """
+    manifest = verified(snapshot_dir)
+    archive = snapshot_dir / "dump"
+    log = phases.log
+    with throwaway_cluster(durable=False, base_dir=str(settings.work_dir)) as cluster:
+        cluster.create_database(QUARANTINE_DB)
+        dsn = cluster.dsn(QUARANTINE_DB)
+        with phases("quarantine_restore"):
+            dumps.restore(dsn, archive, jobs=1, log=log, section="pre-data")
+            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, section="data")
+            with connect(dsn) as conn:
+                if (restored := table_rows(conn)) != manifest["rows"]:
+                    differing = sorted(t for t in manifest["rows"] if restored.get(t) != manifest["rows"][t])
+                    raise PostgresError(f"The quarantine restore does not match the snapshot: {differing[:10]}")
+        with phases("fingerprint"), connect(dsn) as conn:
+            leaks.record_fingerprints(conn, settings.salt)
+            conn.commit()
+        with phases("neutralise"), connect(dsn) as conn:
+            actions = neutralize.neutralize(
+                conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)
+            conn.commit()
+        with phases("scrub"):
+            # Before indexes exist: every UPDATE would otherwise maintain them row by row.
+            scrub_stats = scrubber.scrub(dsn, settings.policy, salt=settings.salt,
+                                         admin_password=settings.admin_password, jobs=settings.jobs, progress=log)
+        with phases("index"):
+            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, section="post-data")
+        with phases("verify"), connect(dsn) as conn:
+            gates = Gates(
+                unclassified_columns=coverage.unclassified_columns(conn, settings.policy),
+                leaks=leaks.find_leaks(conn, settings.salt),
+                neutralisation_failures=neutralize.verify_neutralized(
+                    conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port),
+            )
+            leaks.drop_fingerprints(conn)
+            conn.commit()
+        summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"]}
+        if gates.passed:
+            with phases("dump"):
+                dumps.dump(dsn, out_dir / "dump", jobs=settings.jobs, log=log)
+                scrubbed = {"created_at": datetime.now(timezone.utc).isoformat(), "gates_passed": True,
+                            "source_created_at": manifest["created_at"], **_describe_dump(out_dir / "dump")}
+                (out_dir / "manifest.json").write_text(json.dumps(scrubbed, indent=1))
+    return gates, summary
