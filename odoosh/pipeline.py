@@ -165,7 +165,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             conn.commit()
         summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"]}
         if gates.passed:
-            with phases("dump"):
+            with phases("dump_scrubbed"):
                 dumps.dump(dsn, out_dir / "dump", jobs=settings.jobs, log=log)
                 scrubbed = {"created_at": datetime.now(timezone.utc).isoformat(), "gates_passed": True,
                             "source_created_at": manifest["created_at"], **_describe_dump(out_dir / "dump")}

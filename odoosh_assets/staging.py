@@ -232,12 +232,3 @@ def mail_caught(staging: StagingServer, mail: MailCatcher) -> dg.AssetCheckResul
     return dg.AssetCheckResult(passed=result.passed, description=result.summary,
                                metadata={"summary": result.summary, **result.details})
 
-
-weekly_staging_refresh = dg.ScheduleDefinition(
-    name="weekly_staging_refresh",
-    target=dg.AssetSelection.assets(prod_snapshot, scrubbed_dump, staging_database),
-    cron_schedule="0 2 * * 0",
-    execution_timezone=settings.timezone(),
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Sunday 02:00: a fresh snapshot, scrubbed, restored into staging.",
-)

@@ -1,0 +1,112 @@
+"""Benchmark: the staging pipeline against plain pg_dump -Fd -j N + pg_restore -j N.
+
+Builds a synthetic Odoo production database (scale 500 is about 1 GB), then in one run times
+  pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, index, verify, dump scrubbed,
+            staging restore, swap
+  plain:    pg_dump -Fd -j N, pg_restore -j N into a new database
+and prints both and their ratio. Every server is a throwaway cluster removed at the end.
+
+    .venv/bin/python bench/staging_pipeline.py --scale 500 [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from odoosh import dumps, pipeline, synthetic
+from odoosh.scrub.policy import load_policy
+from resources.postgres import PostgresCluster, PostgresClusters, throwaway_cluster
+from resources.staging import CANDIDATE_SUFFIX, SANDBOX_CLUSTER, StagingServer
+
+STAGING_DB = "odoo_staging"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=500)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    log = lambda message: print(f"  {message}", flush=True)  # noqa: E731
+
+    work = Path(tempfile.mkdtemp(prefix="odoosh-bench-"))
+    work.chmod(0o711)
+    clusters = PostgresClusters(state_dir=str(work))
+    try:
+        with throwaway_cluster(durable=True, base_dir=str(work)) as prod:
+            size = _build(prod, args)
+            plain = _plain(prod, clusters.cluster(SANDBOX_CLUSTER), work, args.jobs, log)
+            started = time.monotonic()
+            phases = _pipeline(prod, clusters, work, args.jobs, log)
+            total_pipeline = time.monotonic() - started
+            phases["other (initdb, checksums, copies)"] = total_pipeline - sum(phases.values())
+    finally:
+        clusters.existing(SANDBOX_CLUSTER).destroy()
+        shutil.rmtree(work, ignore_errors=True)
+
+    total_plain = sum(plain.values())
+    print(f"\n{'phase':<45}{'seconds':>10}")
+    for name, seconds in phases.items():
+        print(f"{'pipeline ' + name:<45}{seconds:>10.1f}")
+    for name, seconds in plain.items():
+        print(f"{'plain ' + name:<45}{seconds:>10.1f}")
+    print(f"\ndatabase size {size / 1e9:.2f} GB")
+    print(f"pipeline total {total_pipeline:.1f}s, plain pg_dump+pg_restore {total_plain:.1f}s")
+    print(f"ratio pipeline/plain = {total_pipeline / total_plain:.2f}")
+
+
+def _build(prod: PostgresCluster, args) -> int:
+    prod.create_database("odoo")
+    print(f"building synthetic production, scale {args.scale}")
+    started = time.monotonic()
+    synthetic.build(prod.dsn("odoo"), scale=args.scale, seed=args.seed, progress=lambda m: print(f"  {m}"))
+    with prod.connect("odoo") as conn:
+        size, pretty = conn.execute(
+            "SELECT pg_database_size('odoo'), pg_size_pretty(pg_database_size('odoo'))").fetchone()
+    print(f"production: {pretty} built in {time.monotonic() - started:.0f}s; jobs={args.jobs}")
+    return size
+
+
+def _plain(prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, jobs: int, log) -> dict[str, float]:
+    seconds = {}
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        started = time.monotonic()
+        dumps.dump(prod.dsn("odoo"), Path(tmp) / "dump", jobs=jobs, log=log)
+        seconds["pg_dump"] = time.monotonic() - started
+        staging_cluster.create_database("plain")
+        started = time.monotonic()
+        dumps.restore(staging_cluster.dsn("plain"), Path(tmp) / "dump", jobs=jobs, log=log)
+        seconds["pg_restore"] = time.monotonic() - started
+        staging_cluster.drop_database("plain")
+    return seconds
+
+
+def _pipeline(prod: PostgresCluster, clusters: PostgresClusters, work: Path, jobs: int, log) -> dict[str, float]:
+    phases = pipeline.Phases(log)
+    staging = StagingServer(dsn=None, clusters=clusters, database_name=STAGING_DB)
+    settings = pipeline.QuarantineSettings(
+        policy=load_policy(), salt="bench-salt", admin_password="admin", base_url="http://staging.invalid",
+        smtp_host="127.0.0.1", smtp_port=1025, jobs=jobs, work_dir=work,
+    )
+    with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:
+        with phases("dump_snapshot"):
+            pipeline.snapshot(prod.dsn("odoo"), Path(snap), jobs=jobs, log=log)
+        gates, _ = pipeline.quarantine(Path(snap), Path(out), settings, phases)
+        if not gates.passed:
+            raise SystemExit(f"gates failed: {gates}")
+        candidate = STAGING_DB + CANDIDATE_SUFFIX
+        with phases("staging_restore"):
+            staging.recreate(candidate)
+            dumps.restore(staging.dsn_for(candidate), Path(out) / "dump", jobs=jobs, log=log)
+        with phases("swap"):
+            staging.swap_in(candidate, log)
+    return phases.seconds
+
+
+if __name__ == "__main__":
+    main()
