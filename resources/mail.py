@@ -150,6 +150,7 @@ class MailCatcher(dg.ConfigurableResource):
     api_url: str | None = None
 
     def ensure_running(self) -> MailEndpoint:
+        """Where to send mail and read it back, starting the sandbox catcher if it is not running."""
         if self.api_url:
             return MailEndpoint(self.smtp_host, self.smtp_port or MAILPIT_SMTP_PORT, self.api_url)
         with self._locked():
@@ -245,9 +246,10 @@ class MailCatcher(dg.ConfigurableResource):
         project_root = str(Path(odoosh.__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
         log_file = directory / "catcher.log"
-        # posix_spawn in a new session, not Popen: the catcher outlives this object and any
-        # run, so there is no Popen to keep; _is_catcher() reaps it if it exits under us.
-        # Default stop signals: an ignored SIGTERM would be inherited and never reach sigwait().
+        log_start = log_file.stat().st_size if log_file.exists() else 0
+        # posix_spawn in a new session rather than Popen: the catcher outlives this object and
+        # the run, so there is no Popen to keep (_is_catcher() reaps it). Stop signals reset to
+        # default: an inherited SIG_IGN would discard SIGTERM before the catcher's sigwait().
         pid = os.posix_spawn(sys.executable, args, env, setsid=True,
                              setsigdef=(signal.SIGTERM, signal.SIGINT), file_actions=[
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
@@ -260,11 +262,18 @@ class MailCatcher(dg.ConfigurableResource):
                 log.info("mail catcher: pid %d, SMTP %s:%d, web %s", pid, endpoint.smtp_host,
                          endpoint.smtp_port, endpoint.api_url)
                 return endpoint
-            if not _is_catcher(pid, directory):
-                raise MailError(f"The mail catcher exited while starting:\n{_tail(log_file)}")
+            # Our own child, so waitpid: its /proc cmdline can still be empty this early.
+            exited, status = os.waitpid(pid, os.WNOHANG)
+            if exited:
+                raise MailError(
+                    f"The mail catcher exited while starting (exit code "
+                    f"{os.waitstatus_to_exitcode(status)}):\n{_read_from(log_file, log_start)}"
+                )
             time.sleep(0.05)
         self._terminate(pid)
-        raise MailError(f"The mail catcher did not start within {START_TIMEOUT_S} s:\n{_tail(log_file)}")
+        raise MailError(
+            f"The mail catcher did not start within {START_TIMEOUT_S} s:\n{_read_from(log_file, log_start)}"
+        )
 
     def _terminate(self, pid: int) -> None:
         """SIGTERM (the catcher shuts down cleanly), SIGKILL if it does not within the timeout."""
@@ -308,8 +317,8 @@ def _reusable(host: str, port: int | None) -> int:
     return port if port and not _port_in_use(host, port) else 0
 
 
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"
+def _read_from(path: Path, offset: int) -> str:
+    """What the catcher logged during this start (it appends to the log across restarts)."""
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace").strip() or "(nothing logged)"

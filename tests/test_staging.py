@@ -1,0 +1,172 @@
+"""Staging from a scrubbed, neutralised production snapshot, end to end through Dagster."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from odoosh import smoke
+from odoosh_assets.staging import prod_snapshot, scrubbed_dump, staging_database
+from resources.postgres import connect
+from tests.sandbox_helpers import sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+PIPELINE = dg.AssetSelection.assets(prod_snapshot, scrubbed_dump, staging_database)
+ALL_CHECKS = {"smoke_http", "smoke_users", "smoke_modules", "smoke_logs",
+              "pii_coverage", "pii_leak", "neutralized", "mail_caught"}
+
+
+def production_pii(dsn: str) -> set[str]:
+    """Values a leak would show: partner names, emails and phones, user logins, employee names."""
+    with connect(dsn) as conn:
+        rows = conn.execute(
+            """SELECT name FROM res_partner UNION SELECT email FROM res_partner
+               UNION SELECT phone FROM res_partner UNION SELECT login FROM res_users WHERE login <> 'admin'
+               UNION SELECT name FROM hr_employee UNION SELECT work_email FROM hr_employee"""
+        ).fetchall()
+    return {value for (value,) in rows if value}
+
+
+def staging_values(dsn: str) -> set[str]:
+    with connect(dsn) as conn:
+        rows = conn.execute(
+            """SELECT name FROM res_partner UNION SELECT email FROM res_partner
+               UNION SELECT phone FROM res_partner UNION SELECT login FROM res_users
+               UNION SELECT name FROM hr_employee UNION SELECT work_email FROM hr_employee
+               UNION SELECT body FROM mail_message"""
+        ).fetchall()
+    return {value for (value,) in rows if value}
+
+
+def database_oid(dsn: str) -> int:
+    with connect(dsn) as conn:
+        return conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def box():
+    """The whole sandbox built once, the way `./dev build` builds it."""
+    with sandbox() as built:
+        built.first_result = built.run(dg.AssetSelection.groups("production", "staging"))
+        yield built
+
+
+def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
+    result = box.first_result
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()
+              if e.asset_key.to_user_string() in ("scrubbed_dump", "staging_database")}
+    assert result.success
+    assert set(checks) == ALL_CHECKS
+    assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
+
+    prod_dsn = box.defs.resources["production"].current_dsn()
+    staging = box.defs.resources["staging"]
+    staging_dsn = staging.dsn_for(staging.database)
+    # An independent look, not the pii_leak implementation: no production value survives as is.
+    pii = production_pii(prod_dsn)
+    assert len(pii) > 500
+    found = pii & staging_values(staging_dsn)
+    assert not found, f"{len(found)} production values in staging"
+    # ...and the emails inside message bodies are gone too.
+    with connect(prod_dsn) as conn:
+        emails = [e for (e,) in conn.execute("SELECT email FROM res_partner WHERE email IS NOT NULL LIMIT 200")]
+    with connect(staging_dsn) as conn:
+        bodies = " ".join(b for (b,) in conn.execute("SELECT body FROM mail_message WHERE body IS NOT NULL"))
+    assert not [e for e in emails if e in bodies]
+
+    with connect(staging_dsn) as conn:
+        assert conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'").fetchone()[0] == "True"
+        crons = conn.execute("SELECT count(*) FROM ir_cron WHERE active").fetchone()[0]
+        assert crons <= 1
+        prod_secret = None
+    with connect(prod_dsn) as conn:
+        prod_secret = conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.secret'").fetchone()[0]
+    with connect(staging_dsn) as conn:
+        assert conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.secret'").fetchone()[0] != prod_secret
+
+    meta = result.asset_materializations_for_node("scrubbed_dump")[0].metadata
+    assert meta["published"].value is True
+    for phase in ("quarantine_restore", "neutralise", "scrub", "verify", "dump_scrubbed"):
+        assert meta[f"seconds_{phase}"].value >= 0
+
+
+def test_unknown_pii_column_blocks_staging(box, tmp_path):
+    prod_dsn = box.defs.resources["production"].current_dsn()
+    staging = box.defs.resources["staging"]
+    staging_dsn = staging.dsn_for(staging.database)
+    before = database_oid(staging_dsn)
+    with connect(prod_dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_email varchar")
+        conn.execute("UPDATE res_partner SET x_private_email = email")
+    try:
+        result = box.run(PIPELINE)
+        checks = box.checks(result)
+        assert not checks["pii_coverage"].passed
+        assert "res_partner.x_private_email" in checks["pii_coverage"].metadata["columns"].value
+        assert not result.asset_materializations_for_node("staging_database")
+        assert database_oid(staging_dsn) == before
+
+        # Declaring the column safe does not help: the leak gate sees production's emails in it.
+        policy = tmp_path / "policy.yaml"
+        policy.write_text("tables:\n  res_partner:\n    x_private_email: keep\n")
+        os.environ["ODOOSH_SCRUB_POLICY"] = str(policy)
+        box.reload()
+        result = box.run(PIPELINE)
+        checks = box.checks(result)
+        assert checks["pii_coverage"].passed
+        assert not checks["pii_leak"].passed
+        assert checks["pii_leak"].metadata["matches_per_column"].value.get("res_partner.x_private_email", 0) > 0
+        assert database_oid(staging_dsn) == before
+    finally:
+        os.environ.pop("ODOOSH_SCRUB_POLICY", None)
+        box.reload()
+        with connect(prod_dsn, autocommit=True) as conn:
+            conn.execute("ALTER TABLE res_partner DROP COLUMN x_private_email")
+
+
+def test_killed_restore_leaves_staging_intact(box):
+    staging = box.defs.resources["staging"]
+    staging_dsn = staging.dsn_for(staging.database)
+    before = database_oid(staging_dsn)
+    dagster_home = box.state_dir / "dagster-kill-test"
+    dagster_home.mkdir()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
+         "-m", "odoosh_assets.definitions", "--select", "staging_database"],
+        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        assert _wait_for_restore_into_candidate(staging, proc), "the restore never started"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert database_oid(staging_dsn) == before
+    assert smoke.users_exist(staging_dsn).passed
+    assert smoke.modules_installed(staging_dsn, ["base", "mail"]).passed
+    # The next run repairs: the half-restored candidate is replaced and swapped in.
+    assert box.run(dg.AssetSelection.assets(staging_database)).success
+    assert database_oid(staging_dsn) != before
+
+
+def _wait_for_restore_into_candidate(staging, proc, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    with connect(staging.dsn_for("postgres"), autocommit=True) as conn:
+        while time.monotonic() < deadline and proc.poll() is None:
+            busy = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s",
+                (staging.database + "%odoosh_new",),
+            ).fetchone()
+            if busy:
+                return True
+            time.sleep(0.05)
+    return False
