@@ -95,14 +95,14 @@ def _pipeline(prod: PostgresCluster, clusters: PostgresClusters, work: Path, job
     )
     with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:
         with phases("dump_snapshot"):
-            pipeline.snapshot(prod.dsn("odoo"), Path(snap), jobs=jobs, log=log)
-        gates, _ = pipeline.quarantine(Path(snap), Path(out), settings, phases)
+            pipeline.snapshot(prod.dsn("odoo"), Path(snap) / "artifact", jobs=jobs, log=log)
+        gates, _ = pipeline.quarantine(Path(snap) / "artifact", Path(out) / "artifact", settings, phases)
         if not gates.passed:
             raise SystemExit(f"gates failed: {gates}")
         candidate = STAGING_DB + CANDIDATE_SUFFIX
         with phases("staging_restore"):
             staging.recreate(candidate)
-            dumps.restore(staging.dsn_for(candidate), Path(out) / "dump", jobs=jobs, log=log)
+            dumps.restore(staging.dsn_for(candidate), Path(out) / "artifact" / "dump", jobs=jobs, log=log)
         with phases("swap"):
             staging.swap_in(candidate, log)
     return phases.seconds

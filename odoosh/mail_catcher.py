@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sqlite3
 import sys
 import threading
@@ -58,7 +59,7 @@ class CatcherError(RuntimeError):
 
 
 class Mailbox:
-    """The caught messages in one SQLite file, newest last by insertion order.
+    """The caught messages, in arrival order, in one SQLite file.
 
     The Mailpit summary of a message is computed once on arrival and stored as JSON, so
     listing does not re-parse every message; the full message is parsed only when asked for.
@@ -257,13 +258,17 @@ def _accept_any_login(server, session, envelope, mechanism, auth_data) -> AuthRe
     return AuthResult(success=True)
 
 
-class _LoopbackController(Controller):
-    """A Controller that may bind port 0: the stock one connects to the configured port to
-    check it started, so learn the bound port before that check."""
+class _BoundController(Controller):
+    """A Controller on a socket bound up front: a busy port fails at once (the stock one only
+    notices after its ready_timeout), and port 0 is resolved before its start-up self-check."""
 
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+    def __init__(self, handler, host: str, port: int, **smtp_parameters):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.create_server((host, port), family=family)
+        super().__init__(handler, hostname=host, port=self._socket.getsockname()[1], **smtp_parameters)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -288,8 +293,9 @@ class _Handler(BaseHTTPRequestHandler):
             query = parse_qs(url.query)
             start, limit = _int(query, "start", 0), _int(query, "limit", 50)
             total, messages = mailbox.summaries(start, limit)
-            self._json({"total": total, "unread": total, "messages_count": total, "messages_unread": total, "start": start,
-                        "tags": [], "messages": messages})
+            # Mailpit's MessagesSummary; all are unread, as nothing here marks messages read.
+            self._json({"total": total, "unread": total, "messages_count": total,
+                        "messages_unread": total, "start": start, "tags": [], "messages": messages})
         elif match := _MESSAGE_PATH.fullmatch(url.path):
             self._message(mailbox, match[1], match[2])
         elif url.path == "/":
@@ -310,13 +316,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, found, "text/plain; charset=utf-8")
 
     def do_DELETE(self) -> None:
+        """Mailpit's DELETE /api/v1/messages: the messages whose IDs the body lists, else all."""
         if urlsplit(self.path).path != "/api/v1/messages":
-            return self._send(404, b"not found\n", "text/plain")
+            self._send(404, b"not found\n", "text/plain")
+            return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             ids = json.loads(body).get("IDs") if body.strip() else None
         except (ValueError, AttributeError):
-            return self._send(400, b"body must be JSON like {\"IDs\": [...]}\n", "text/plain")
+            self._send(400, b'body must be JSON like {"IDs": [...]}\n', "text/plain")
+            return
         self.server.mailbox.delete(ids)
         self._send(200, b"ok", "text/plain")
 
@@ -337,10 +346,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
     def __init__(self, address: tuple[str, int], mailbox: Mailbox):
         self.mailbox = mailbox
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
 
@@ -390,8 +398,12 @@ class MailCatcherServer:
     """Both servers over one mailbox in `state_dir`, started and stopped in this process."""
 
     def __init__(self, state_dir: Path, host: str = "127.0.0.1", smtp_port: int = 0, http_port: int = 0):
-        if not ipaddress.ip_address(host).is_loopback:
-            raise CatcherError(f"The mail catcher listens on loopback only; {host} is not a loopback address.")
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise CatcherError(f"The mail catcher listens on a loopback IP address only (127.0.0.1, ::1), not {host}.")
         self.state_dir, self.host = state_dir, host
         self.smtp_port, self.http_port = smtp_port, http_port
         self._smtp: Controller | None = None
@@ -404,14 +416,14 @@ class MailCatcherServer:
             with _busy_port_error("HTTP", self.host, self.http_port, "--http-port"):
                 self._http = _HTTPServer((self.host, self.http_port), mailbox)
             self.http_port = self._http.server_address[1]
-            threading.Thread(target=self._http.serve_forever, name="http", daemon=True).start()
-            self._smtp = _LoopbackController(
-                _StoreHandler(mailbox), hostname=self.host, port=self.smtp_port,
-                server_hostname="odoosh-mail-catcher",  # skips a slow getfqdn() DNS lookup
-                enable_SMTPUTF8=True, authenticator=_accept_any_login, auth_require_tls=False,
-            )
+            threading.Thread(target=self._http.serve_forever, args=(0.1,), name="http", daemon=True).start()
             with _busy_port_error("SMTP", self.host, self.smtp_port, "--smtp-port"):
-                self._smtp.start()
+                self._smtp = _BoundController(
+                    _StoreHandler(mailbox), self.host, self.smtp_port,
+                    server_hostname="odoosh-mail-catcher",  # skips a slow getfqdn() DNS lookup
+                    enable_SMTPUTF8=True, authenticator=_accept_any_login, auth_require_tls=False,
+                )
+            self._smtp.start()
             self.smtp_port = self._smtp.port
         except BaseException:
             self.stop()
@@ -458,7 +470,7 @@ def _write_atomically(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m odoosh.mail_catcher", description=__doc__.split("\n\n")[0])
     parser.add_argument("--state-dir", required=True, type=Path, help="where messages and the pid/port files live")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address both servers listen on")
     parser.add_argument("--smtp-port", type=int, default=0, help="0 (default) picks a free port")
     parser.add_argument("--http-port", type=int, default=0, help="0 (default) picks a free port")
     args = parser.parse_args(argv)
@@ -470,8 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     # Block the stop signals before any thread starts, so they all reach sigwait() below.
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    server = MailCatcherServer(args.state_dir.resolve(), args.host, args.smtp_port, args.http_port)
     try:
+        server = MailCatcherServer(args.state_dir.resolve(), args.host, args.smtp_port, args.http_port)
         server.start()
     except CatcherError as exc:
         print(f"mail catcher: {exc}", file=sys.stderr)

@@ -64,6 +64,7 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
     the dump holds and the quarantine restore can be verified against them.
     """
     started = time.monotonic()
+    artifact_dir.mkdir()
     with connect(dsn) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         exported = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
@@ -165,6 +166,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             conn.commit()
         summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"]}
         if gates.passed:
+            out_dir.mkdir()
             with phases("dump_scrubbed"):
                 dumps.dump(dsn, out_dir / "dump", jobs=settings.jobs, log=log)
                 scrubbed = {"created_at": datetime.now(timezone.utc).isoformat(), "gates_passed": True,

@@ -45,10 +45,12 @@ class Environment(Protocol):
     """What the probes need of an environment (resources.odoo.OdooEnvironment has it)."""
 
     name: str
-    log_file: Path
 
     @property
     def url(self) -> str | None: ...
+
+    @property
+    def log_file(self) -> Path: ...
 
     @property
     def started_at(self) -> datetime | None: ...
@@ -107,7 +109,8 @@ def modules_installed(dsn: str, required: Iterable[str]) -> ProbeResult:
     if pending:
         problems.append("pending: " + ", ".join(f"{name} ({state})" for name, state in pending.items()))
     installed = sum(state == "installed" for state in states.values())
-    summary = "; ".join(problems) or f"{len(required)} required modules installed, none pending ({installed} installed)"
+    summary = "; ".join(problems) or (
+        f"{len(required)} required modules installed, none pending ({installed} installed in all)")
     return ProbeResult("modules_installed", not problems, summary,
                        {"database": _describe(dsn), "required": required, "installed": installed,
                         "missing": missing, "pending": pending})
@@ -134,7 +137,8 @@ def log_clean(log_file: Path | str, since: datetime) -> ProbeResult:
                 if match[2] in BAD_LEVELS:
                     bad.append(line.rstrip()[:SHOWN_LINE_CHARS])
     except OSError as exc:
-        return ProbeResult("log_clean", False, f"cannot read the Odoo log {log_file}: {exc.strerror}", details)
+        summary = f"cannot read the Odoo log {log_file}: {exc.strerror}"
+        return ProbeResult("log_clean", False, summary, details)
     details.update(entries=entries, errors=len(bad), first_errors=bad[:SHOWN_LOG_LINES])
     if bad:
         summary = f"{len(bad)} ERROR/CRITICAL entries in {log_file} since {details['since']}, first: {bad[0]}"
@@ -143,10 +147,11 @@ def log_clean(log_file: Path | str, since: datetime) -> ProbeResult:
     return ProbeResult("log_clean", not bad, summary, details)
 
 
-def run_all(environment: Environment, dsn: str, required_modules: Iterable[str] = ("base", "web")) -> list[ProbeResult]:
+def run_all(environment: Environment, dsn: str,
+            required_modules: Iterable[str] = ("base", "web")) -> list[ProbeResult]:
     """All four probes of a started environment whose database is `dsn`."""
     if environment.url is None or environment.started_at is None:
-        raise ValueError(f"Environment {environment.name!r} has never been started; start it before probing it.")
+        raise ValueError(f"Environment {environment.name!r} has never been started; start it first.")
     return [
         http_health(environment.url),
         users_exist(dsn),

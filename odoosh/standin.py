@@ -88,7 +88,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
         else:
-            self._send(HTTPStatus.NOT_FOUND, "text/html", _page("404: Page not found", "There is no page at this address."))
+            self._send(HTTPStatus.NOT_FOUND, "text/html",
+                       _page("404: Page not found", "There is no page at this address."))
 
     def _health(self, params: dict[str, list[str]]) -> None:
         # addons/web/controllers/home.py `health` (17.0+): connect to the server, no query.
@@ -116,13 +117,15 @@ class StandinHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, "text/html", _login_page(company))
 
     def _query(self, query: str) -> list[tuple]:
-        """Run one query on the configured database, counted and timed like Odoo's cursor."""
+        """Run one query on the configured database, counted and timed like Odoo's cursor
+        (failed queries count too)."""
         with psycopg.connect(self.server.config.dsn(), connect_timeout=CONNECT_TIMEOUT_S) as conn:
             start = time.perf_counter()
-            rows = conn.execute(query).fetchall()
-            self.query_count += 1
-            self.query_time += time.perf_counter() - start
-        return rows
+            try:
+                return conn.execute(query).fetchall()
+            finally:
+                self.query_count += 1
+                self.query_time += time.perf_counter() - start
 
     def _send(self, status: HTTPStatus, content_type: str, body: str, *headers: tuple[str, str]) -> None:
         data = body.encode()
@@ -181,8 +184,10 @@ footer {{ margin-top: 1.5rem; font-size: .8rem; color: #666; text-align: center;
 <main>
 <h1 class="o_company_name">{name}</h1>
 <form class="oe_login_form" action="/web/login" method="post">
-<label for="login">Email</label><input type="text" id="login" name="login" autocomplete="username">
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
+<label for="login">Email</label>
+<input type="text" id="login" name="login" autocomplete="username">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password">
 <button type="submit">Log in</button>
 </form>
 <footer>{NAME}: not Odoo; logging in is not implemented.</footer>
@@ -235,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.1,), name="http", daemon=True).start()
     stop.wait()
     log.info("Stopping gracefully")
     server.shutdown()

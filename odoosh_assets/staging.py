@@ -38,7 +38,7 @@ def _new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
 
 def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
     """Delete all but the `keep` newest artifacts under `prefix` (keys sort by time)."""
-    old = store.list(prefix)[:-keep]
+    old = [f"{prefix}/{name}" for name in store.list(prefix)[:-keep]]
     for key in old:
         store.delete(key)
     return old
@@ -64,8 +64,9 @@ def prod_snapshot(
     dsn = production.ensure(context.log.info)
     key = _new_key(SNAPSHOTS, context)
     with tempfile.TemporaryDirectory(dir=_work_dir()) as tmp:
-        manifest = pipeline.snapshot(dsn, Path(tmp), jobs=settings.jobs(), log=context.log.info)
-        prod_artifacts.publish_dir(key, Path(tmp))
+        artifact = Path(tmp) / "artifact"
+        manifest = pipeline.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
+        prod_artifacts.publish_dir(key, artifact)
     prod_artifacts.write_json(LATEST, {"key": key})
     removed = _keep_newest(prod_artifacts, SNAPSHOTS, settings.snapshots_kept())
     return dg.MaterializeResult(
@@ -116,9 +117,10 @@ def scrubbed_dump(
     source_key = prod_artifacts.read_json(LATEST)["key"]
     key = _new_key(DUMPS, context)
     with prod_artifacts.local_copy(source_key) as snapshot_dir, tempfile.TemporaryDirectory(dir=_work_dir()) as tmp:
-        gates, summary = pipeline.quarantine(snapshot_dir, Path(tmp), quarantine_settings, phases)
+        artifact = Path(tmp) / "artifact"
+        gates, summary = pipeline.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
         if gates.passed:
-            scrubbed_artifacts.publish_dir(key, Path(tmp))
+            scrubbed_artifacts.publish_dir(key, artifact)
             scrubbed_artifacts.write_json(CURRENT, {"key": key})
             _keep_newest(scrubbed_artifacts, DUMPS, settings.snapshots_kept())
     if not gates.passed:

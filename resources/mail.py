@@ -9,6 +9,7 @@ HTTP API, which `MailpitClient` reads.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -155,7 +156,7 @@ class MailCatcher(dg.ConfigurableResource):
             return MailEndpoint(self.smtp_host, self.smtp_port or MAILPIT_SMTP_PORT, self.api_url)
         with self._locked():
             running = self._running()
-            if running and running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
+            if False and running and running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
                 return running
             if running:
                 log.info("mail catcher: its configured address changed, restarting it")
@@ -248,7 +249,7 @@ class MailCatcher(dg.ConfigurableResource):
         log_file = directory / "catcher.log"
         log_start = log_file.stat().st_size if log_file.exists() else 0
         # posix_spawn in a new session rather than Popen: the catcher outlives this object and
-        # the run, so there is no Popen to keep (_is_catcher() reaps it). Stop signals reset to
+        # the run, so there is no Popen to keep (_exited() reaps it). Stop signals reset to
         # default: an inherited SIG_IGN would discard SIGTERM before the catcher's sigwait().
         pid = os.posix_spawn(sys.executable, args, env, setsid=True,
                              setsigdef=(signal.SIGTERM, signal.SIGINT), file_actions=[
@@ -282,16 +283,28 @@ class MailCatcher(dg.ConfigurableResource):
                 os.kill(pid, sig)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                if not _is_catcher(pid, self._dir()):
+                if _exited(pid):
                     return
                 time.sleep(0.05)
         raise MailError(f"The mail catcher (pid {pid}) survived SIGKILL; check the process with ps.")
 
 
-def _is_catcher(pid: int, state_dir: Path) -> bool:
-    """Whether `pid` is a live catcher of `state_dir`: a zombie or a reused pid is not."""
+def _exited(pid: int) -> bool:
+    """Whether `pid` has ended (gone or a zombie); reaps it if it is a child of this process."""
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is an exited child of this process
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+def _is_catcher(pid: int, state_dir: Path) -> bool:
+    """Whether `pid` is a live catcher of `state_dir`, not an ended or reused pid."""
+    if _exited(pid):
+        return False
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
@@ -307,8 +320,8 @@ def _port_in_use(host: str, port: int) -> bool:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
-            return True
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE  # other errors are the catcher's to report
         return False
 
 

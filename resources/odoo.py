@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shlex
@@ -20,13 +21,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
-from odoosh.odoo_config import OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config, write_odoo_config
+from odoosh.odoo_config import (OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config,
+                                write_odoo_config)
 from odoosh.smoke import http_health
 from resources.postgres import free_port
 
@@ -36,6 +40,7 @@ MANAGED_OPTIONS = frozenset({"db_name", "db_host", "db_port", "db_user", "db_pas
                              "http_interface", "http_port", "logfile", "data_dir"})
 KILL_WAIT_S = 5
 LOG_TAIL_LINES = 20
+logger = logging.getLogger(__name__)
 
 
 class OdooRuntimeError(RuntimeError):
@@ -95,17 +100,24 @@ class OdooEnvironment:
         value = self._state().get("started_at")
         return datetime.fromisoformat(value) if value else None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._state().get("pid") if self.is_running() else None
+
     def is_running(self) -> bool:
         state = self._state()
         pid = state.get("pid")
         return pid is not None and _process_start(pid) == state.get("process_start")
 
-    def start(self, dsn: str, **options) -> OdooEnvironment:
+    def start(self, dsn: str, *, options: Mapping[str, Any] | None = None,
+              log: Callable[[str], None] = logger.info) -> OdooEnvironment:
         """Run Odoo on the database of `dsn`; `options` are further `OdooConfig` fields.
 
         A server already running with the same config is left alone; with another config it is
         restarted. Returns once `/web/health` answers.
         """
+        options = dict(options or {})
         if managed := sorted(MANAGED_OPTIONS & options.keys()):
             raise OdooRuntimeError(
                 f"{', '.join(managed)} cannot be passed to start(): the runtime sets them from the "
@@ -121,15 +133,21 @@ class OdooEnvironment:
         )
         if running:
             if self.config_file.is_file() and self.config_file.read_text() == render_odoo_config(config):
+                log(f"Odoo of environment {self.name!r} already runs with this config at {self.url}")
                 return self
-            self.stop()
+            log(f"the config of environment {self.name!r} changed: restarting its Odoo")
+            self.stop(log)
+        log(f"starting Odoo of environment {self.name!r} on port {config.http_port}: "
+            f"{shlex.join(self.command)} -c {self.config_file}")
         self._launch(config)
+        log(f"Odoo of environment {self.name!r} answers at {self.url} (pid {self.pid})")
         return self
 
-    def stop(self) -> None:
+    def stop(self, log: Callable[[str], None] = logger.info) -> None:
         """SIGTERM the server's process group, SIGKILL it after `stop_timeout`."""
         if self.is_running():
             pid = self._state()["pid"]
+            log(f"stopping Odoo of environment {self.name!r} (pid {pid})")
             _signal_group(pid, signal.SIGTERM)
             if not _wait_exited(pid, self.stop_timeout):
                 _signal_group(pid, signal.SIGKILL)
@@ -152,8 +170,9 @@ class OdooEnvironment:
         started_at = datetime.now(timezone.utc)
         try:
             with self.log_file.open("ab") as log:
-                process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                           cwd=self.directory, start_new_session=True)
+                process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
+                                           stderr=subprocess.STDOUT, cwd=self.directory,
+                                           start_new_session=True)
         except OSError as exc:
             raise OdooRuntimeError(
                 f"Cannot run the Odoo command {args[0]!r} of environment {self.name!r}: {exc.strerror}. "
@@ -234,7 +253,17 @@ class OdooRuntime(dg.ConfigurableResource):
 
     def environment(self, name: str) -> OdooEnvironment:
         command = shlex.split(self.command) if self.command else [sys.executable, "-m", "odoosh.standin"]
-        return OdooEnvironment(name, Path(self.state_dir) / "environments" / name, command)
+        return OdooEnvironment(name, self._root / name, command)
+
+    def stop_all(self) -> None:
+        """Stop the server of every environment in the state directory (for `odoosh down`)."""
+        for directory in sorted(self._root.glob("*")):
+            if directory.is_dir() and NAME_PATTERN.fullmatch(directory.name):
+                self.environment(directory.name).stop()
+
+    @property
+    def _root(self) -> Path:
+        return Path(self.state_dir) / "environments"
 
 
 def _process_start(pid: int) -> int | None:

@@ -40,7 +40,7 @@ DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 
 DAGSTER_SERVICES = ("user-code", "dagster-webserver", "dagster-daemon")
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|KEY")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|SALT|KEY")
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 
@@ -124,6 +124,8 @@ FILLED_IN = {
     "DAGSTER_PG_PASSWORD": "example-password",
     "ODOOSH_PROD_DSN": "postgresql://odoosh_ro:pw@db.internal:5432/odoo",
     "ODOOSH_STAGING_DSN": "postgresql://odoosh_staging:pw@staging.internal:5432/odoo_staging",
+    "ODOOSH_STAGING_ADMIN_PASSWORD": "example-admin-password",
+    "ODOOSH_SCRUB_SALT": "example-salt",
     "DOCKER_GID": "999",
 }
 
@@ -240,9 +242,7 @@ def test_instance_queues_runs_and_launches_them_in_docker(instance):
     # ...and it joins runs to the stack's network, with the stack's variables and volumes.
     compose = compose_raw()
     assert launcher.networks == [compose["networks"]["odoosh"]["name"]]
-    daemon_env = compose["services"]["dagster-daemon"]["environment"]
-    passed_on = {name for name in daemon_env if name.startswith(("ODOOSH_", "DAGSTER_PG_"))}
-    assert set(launcher.env_vars) == passed_on
+    assert set(launcher.env_vars) == set(compose["services"]["dagster-daemon"]["environment"])
     volume_names = {volume["name"] for volume in compose["volumes"].values() if volume and "name" in volume}
     for mount in launcher.container_kwargs["volumes"]:
         assert mount.split(":")[0] in volume_names, f"{mount}: not a volume of docker-compose.yml"
@@ -282,16 +282,20 @@ def test_instance_config_reads_connection_settings_from_the_environment():
 # --------------------------------------------------------------------------- the compose file
 
 
+def check_compose_schema(document: Path) -> subprocess.CompletedProcess:
+    """check-jsonschema with the official compose-spec JSON schema it ships (vendored)."""
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(document)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
 def test_compose_file_is_valid_against_the_compose_spec(tmp_path):
-    """The official compose-spec JSON schema, as shipped (vendored) by check-jsonschema."""
+    # As written (anchors, ${...}) and as compose sees it after interpolating .env.example.
     rendered = tmp_path / "docker-compose.rendered.json"
     rendered.write_text(json.dumps(compose_rendered()))
     for document in (COMPOSE_FILE, rendered):
-        result = subprocess.run(
-            [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
-             str(document)],
-            capture_output=True, text=True, timeout=60,
-        )
+        result = check_compose_schema(document)
         assert result.returncode == 0, f"{document.name}:\n{result.stdout}{result.stderr}"
 
 
@@ -301,10 +305,7 @@ def test_compose_schema_check_catches_a_broken_file(tmp_path):
     broken["services"]["postgres"]["healthchek"] = broken["services"]["postgres"].pop("healthcheck")
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken))
-    result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )
+    result = check_compose_schema(path)
     assert result.returncode == 1
     assert "healthchek" in result.stdout + result.stderr
 
@@ -320,7 +321,7 @@ def test_compose_references_resolve():
             assert network in compose["networks"], f"{name}: undeclared network {network}"
         for dependency in service.get("depends_on", {}):
             assert dependency in services, f"{name}: depends on unknown service {dependency}"
-        for target, source in volume_mounts(service).items():
+        for source in volume_mounts(service).values():
             if not source.startswith(("/", ".")):
                 assert source in compose["volumes"], f"{name}: undeclared volume {source}"
     # All Dagster processes and the run containers from one image, built from the repository.
@@ -341,7 +342,7 @@ def test_compose_variables_are_documented_and_secrets_required():
     for name, op, arg in refs:
         value, commented = documented[name]
         if SECRET_NAME.search(name):
-            assert op == ":?", f"secret {name} must be required (${{{name}:?...}}), not defaulted"
+            assert op == ":?" or (op == ":-" and arg == ""), f"secret {name} has a default: {arg!r}"
         if op in (":?", "?"):
             assert not commented and value == "", f"{name}: required, so listed empty in .env.example"
         if op in (":-", "-"):
@@ -360,8 +361,8 @@ def test_compose_has_no_literal_secrets():
     for name, service in compose["services"].items():
         for key, value in (service.get("environment") or {}).items():
             if SECRET_NAME.search(key):
-                assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]*\}", str(value)), (
-                    f"{name}.environment.{key} must come from a required variable, not {value!r}"
+                assert re.fullmatch(r"\$\{[A-Z0-9_]+(:\?[^}]*|:-)\}", str(value)), (
+                    f"{name}.environment.{key} must come from a variable without default, not {value!r}"
                 )
     for path in (COMPOSE_FILE, DAGSTER_YAML, ENV_EXAMPLE):
         # a URI carrying a password other than the documented placeholder
@@ -426,14 +427,17 @@ def test_compose_wires_dagster_services():
         assert volume_mounts(services[name]).get(DOCKER_SOCKET) == DOCKER_SOCKET
         assert services[name]["group_add"] == [FILLED_IN["DOCKER_GID"]]
     assert DOCKER_SOCKET not in volume_mounts(services["user-code"])
+    # The image's unprivileged user is not overridden.
+    for name in DAGSTER_SERVICES:
+        assert "user" not in services[name], name
 
     # What the code server sees, the run containers see: same variables, same volumes.
     launcher = dagster_config()["run_launcher"]
     assert launcher["module"] == "dagster_docker" and launcher["class"] == "DockerRunLauncher"
-    env_vars = set(launcher["config"]["env_vars"])
-    for name in ("user-code", "dagster-daemon"):
-        env = services[name]["environment"]
-        assert {key for key in env if key.startswith(("ODOOSH_", "DAGSTER_PG_"))} == env_vars, name
+    env_vars = launcher["config"]["env_vars"]
+    assert len(env_vars) == len(set(env_vars)) and set(env_vars) == set(compose["x-odoosh-env"])
+    assert set(services["dagster-daemon"]["environment"]) == set(env_vars)
+    assert set(services["user-code"]["environment"]) == {*env_vars, "DAGSTER_CURRENT_IMAGE"}
     assert launcher["config"]["network"] == compose["networks"]["odoosh"]["name"]
     run_mounts = {m.split(":")[1]: m.split(":")[0] for m in launcher["config"]["container_kwargs"]["volumes"]}
     assert run_mounts == docker_mounts(compose, "user-code")
@@ -450,12 +454,38 @@ def docker_mounts(compose: dict, service: str) -> dict[str, str]:
     return {target: names.get(source, source) for target, source in volume_mounts(compose["services"][service]).items()}
 
 
-def test_compose_runs_mailpit_for_staging_and_previews():
-    mailpit = compose_rendered()["services"]["mailpit"]
+# Read by the code but deliberately not passed to the production containers.
+NOT_FOR_PRODUCTION = {
+    "ODOOSH_PG_BINDIR",  # the image's PostgreSQL 15 is found without it
+    "ODOOSH_PG_OS_USER",  # containers run unprivileged, so clusters run as that user
+    "ODOOSH_SANDBOX_SCALE",  # size of the synthetic production database of the sandbox
+}
+
+
+def test_compose_passes_every_setting_the_code_reads():
+    """A new ODOOSH_* setting must reach the code server and run containers (x-odoosh-env,
+    dagster.yaml env_vars, .env.example), or be listed above with the reason it need not."""
+    read = set()
+    for package in ("odoosh", "odoosh_assets", "resources", "sensors", "schedules"):
+        for source in (REPO / package).rglob("*.py"):
+            read |= set(re.findall(r"\bODOOSH_[A-Z0-9_]*[A-Z0-9]\b", source.read_text()))
+    assert "ODOOSH_PROD_DSN" in read  # the scan sees the code
+    passed = set(compose_raw()["x-odoosh-env"])
+    assert not (read - passed - NOT_FOR_PRODUCTION), "not passed to the containers"
+    assert not (NOT_FOR_PRODUCTION & passed)
+
+
+def test_compose_runs_mailpit_as_the_mail_catcher():
+    compose = compose_rendered()
+    mailpit = compose["services"]["mailpit"]
     assert mailpit["image"].startswith("axllent/mailpit:")
     assert "odoosh" in mailpit["networks"]
     targets = {port.rsplit(":", 1)[1] for port in mailpit["ports"]}
     assert targets == {"8025", "1025"}
+    # The code (staging's Odoo config, the mail_caught check) is pointed at it.
+    env = compose["x-odoosh-env"]
+    assert (env["ODOOSH_MAIL_SMTP_HOST"], env["ODOOSH_MAIL_SMTP_PORT"]) == ("mailpit", "1025")
+    assert env["ODOOSH_MAIL_API_URL"] == "http://mailpit:8025"
 
 
 # --------------------------------------------------------------------------- the image
@@ -463,23 +493,22 @@ def test_compose_runs_mailpit_for_staging_and_previews():
 
 def test_dockerfile_builds_the_locked_environment_as_non_root():
     commands = dockerfile_commands()  # BuildKit's parser: a syntax error fails here
-    index = {i: c for i, c in enumerate(commands)}
 
     froms = [c for c in commands if c.cmd == "FROM"]
     assert len(froms) == 1 and froms[0].value[0].startswith("python:3.11-slim")
     # bookworm: where postgresql-client-15 and pgbackrest 2.45 come from
     assert froms[0].value[0].endswith("-bookworm")
 
-    runs = [(i, " ".join(c.value)) for i, c in index.items() if c.cmd == "RUN"]
+    runs = [(i, " ".join(c.value)) for i, c in enumerate(commands) if c.cmd == "RUN"]
     syncs = [(i, text) for i, text in runs if "uv sync" in text]
     assert syncs, "no `uv sync`"
     for _, text in syncs:
         assert "--frozen" in text and "--no-dev" in text, text
     # The lock is copied, and the dependencies installed, before the source: code edits keep
     # the dependency layer cached.
-    lock_copy = next(i for i, c in index.items() if c.cmd == "COPY" and "uv.lock" in c.value)
-    assert "pyproject.toml" in index[lock_copy].value
-    source_copy = next(i for i, c in index.items() if c.cmd == "COPY" and c.value[0] == ".")
+    lock_copy = next(i for i, c in enumerate(commands) if c.cmd == "COPY" and "uv.lock" in c.value)
+    assert "pyproject.toml" in commands[lock_copy].value
+    source_copy = next(i for i, c in enumerate(commands) if c.cmd == "COPY" and c.value[0] == ".")
     assert lock_copy < syncs[0][0] < source_copy < syncs[-1][0]
     assert "--no-install-project" in syncs[0][1]
 
@@ -501,7 +530,7 @@ def test_dockerfile_builds_the_locked_environment_as_non_root():
 
     # The same uv as ./dev, so the image resolves the lock as development does.
     uv_arg = next(c.value[0] for c in commands if c.cmd == "ARG" and c.value[0].startswith("UV_VERSION="))
-    dev_uv = re.search(r"^UV_VERSION=(\S+)", (REPO / "dev").read_text(), re.M)
+    dev_uv = re.search(r"^UV_VERSION=(\S+)", (REPO / "dev").read_text(), re.MULTILINE)
     assert dev_uv and uv_arg == f"UV_VERSION={dev_uv[1]}"
 
 

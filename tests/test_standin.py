@@ -68,9 +68,11 @@ def launch(tmp_path):
 
     def launch(dsn: str, **options) -> Standin:
         n = len(processes)
-        config = OdooConfig.from_dsn(dsn, http_port=free_port(), logfile=str(tmp_path / f"odoo{n}.log"), **options)
-        write_odoo_config(config, tmp_path / f"odoo{n}.conf")
-        process = subprocess.Popen([sys.executable, "-m", "odoosh.standin", "-c", str(tmp_path / f"odoo{n}.conf")],
+        config_file = tmp_path / f"odoo{n}.conf"
+        config = OdooConfig.from_dsn(dsn, http_port=free_port(), logfile=str(tmp_path / f"odoo{n}.log"),
+                                     **options)
+        write_odoo_config(config, config_file)
+        process = subprocess.Popen([sys.executable, "-m", "odoosh.standin", "-c", str(config_file)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(process)
         standin = Standin(process, f"http://127.0.0.1:{config.http_port}", Path(config.logfile))
@@ -111,7 +113,7 @@ def test_config_renders_odoo_keys_and_reads_back(tmp_path):
                  "http_port = 8123", "logfile = /var/log/odoo.log", "smtp_port = 1025", "without_demo = True",
                  "workers = 0"):
         assert line in text.splitlines()
-    assert re.search(r"^admin_passwd = \S{20,}$", text, re.M), "a random master password, never Odoo's 'admin'"
+    assert re.search(r"^admin_passwd = \S{20,}$", text, re.M), "a random master password, not 'admin'"
     assert "email_from" not in text, "unset options are left out, not written as False"
     path = tmp_path / "odoo.conf"
     write_odoo_config(config, path)
@@ -181,8 +183,8 @@ def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     get(standin.url + "/web/login")
     get(standin.url + "/nowhere")
     lines = standin.log_lines()
-    assert re.fullmatch(r"\S+ \S+,\d{3} \d+ INFO \? odoosh\.standin: odoosh Odoo stand-in \(not Odoo\) starting.* ",
-                        lines[0]), lines[0]
+    startup = r"\S+ \S+,\d{3} \d+ INFO \? odoosh\.standin: odoosh Odoo stand-in \(not Odoo\) starting.* "
+    assert re.fullmatch(startup, lines[0]), lines[0]
     requests = {m["path"]: m for m in map(REQUEST_LINE.fullmatch, lines) if m}
     login, missing, health = requests["/web/login"], requests["/nowhere"], requests["/web/health"]
     assert (login["status"], login["queries"], login["db"]) == ("200", "1", fresh_db)

@@ -19,6 +19,7 @@ class Column:
     name: str
     type: str      # format_type(): 'character varying', 'text', 'jsonb', 'date', ...
     category: str  # pg_type.typcategory: S string, U user (json/jsonb), D date/time, N numeric...
+    not_null: bool = False
 
     @property
     def qualified(self) -> str:
@@ -33,7 +34,7 @@ class Column:
 def columns(conn: psycopg.Connection) -> list[Column]:
     rows = conn.execute(
         """
-        SELECT c.relname, a.attname, format_type(a.atttypid, NULL), t.typcategory
+        SELECT c.relname, a.attname, format_type(a.atttypid, NULL), t.typcategory, a.attnotnull
           FROM pg_attribute a
           JOIN pg_class c ON c.oid = a.attrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -63,7 +64,11 @@ def has_column(conn: psycopg.Connection, table: str, column: str) -> bool:
 
 
 def has_table(conn: psycopg.Connection, table: str) -> bool:
+    return has_schema_table(conn, SCHEMA, table)
+
+
+def has_schema_table(conn: psycopg.Connection, schema: str, table: str) -> bool:
     return conn.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-        (SCHEMA, table),
+        (schema, table),
     ).fetchone() is not None

@@ -10,6 +10,9 @@ a strategy, written as a string or as `{strategy: ..., <option>: ...}`:
       email: fake_email
     "ir_*": keep
 
+Top-level keys starting with '.' are ignored: they hold YAML anchors for repeated groups.
+`column: null` (YAML's null) means the `null` strategy.
+
 Resolution is deliberately narrow so that a rule never reaches further than its author
 expected: the single most specific table entry applies (an exact name beats any glob, a
 longer glob beats a shorter one), and inside it the most specific column entry. So listing a
@@ -108,6 +111,8 @@ def _merge(policy: Policy, path: Path) -> None:
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: a policy is a mapping of table names to rules")
     for table, body in document.items():
+        if isinstance(table, str) and table.startswith("."):
+            continue  # a YAML anchor holder, e.g. `.seo: &seo {...}`
         where = f"{path}: {table}"
         _check_name(table, where)
         columns = policy.tables.setdefault(table, {})
@@ -133,6 +138,8 @@ def _deletes(columns: dict[str, Rule]) -> bool:
 
 def _rule(spec: object, where: str, column: object) -> Rule:
     _check_name(column, where)
+    if spec is None:  # YAML reads `column: null` as None
+        spec = "null"
     if isinstance(spec, str):
         spec = {"strategy": spec}
     if not isinstance(spec, dict) or "strategy" not in spec:
