@@ -156,7 +156,7 @@ class MailCatcher(dg.ConfigurableResource):
             return MailEndpoint(self.smtp_host, self.smtp_port or MAILPIT_SMTP_PORT, self.api_url)
         with self._locked():
             running = self._running()
-            if False and running and running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
+            if running and running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
                 return running
             if running:
                 log.info("mail catcher: its configured address changed, restarting it")

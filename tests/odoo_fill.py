@@ -1,0 +1,155 @@
+"""Fill an Odoo schema (no rows) with realistic personal data, generically.
+
+Every column the coverage gate finds gets values matching what the policy expects there:
+people's names, emails, phones and addresses where the policy fakes or hashes, free text
+quoting the same people's emails and phones where it rewrites text, and innocuous words where
+it keeps the column (a kept column holding PII is the failure the leak gate exists to catch).
+NOT NULL columns get a value of their type. Constraints other than NOT NULL are dropped first,
+as in a restore's pre-data + data sections.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+import psycopg
+from faker import Faker
+from psycopg import sql
+
+from odoosh.scrub import catalog, coverage
+from odoosh.scrub.policy import Policy
+
+ROWS = 12
+PARTNERS = 60
+
+
+@dataclass
+class Person:
+    name: str
+    email: str
+    phone: str
+    street: str
+    city: str
+    zip: str
+    vat: str
+    iban: str
+
+
+def people(count: int, seed: int = 7) -> list[Person]:
+    fake = Faker(["en_US", "fr_FR", "de_DE"])
+    fake.seed_instance(seed)
+    return [
+        Person(f"{fake.first_name()} {fake.last_name()} {i}", f"person{i}.{fake.user_name()}@{fake.free_email_domain()}",
+               f"+32 2 {fake.numerify('### ## ##')}", fake.street_address(), fake.city(), fake.postcode(),
+               f"BE0{fake.numerify('#########')}", fake.iban())
+        for i in range(count)
+    ]
+
+
+def drop_constraints(conn: psycopg.Connection) -> None:
+    """What pg_restore's post-data section would add later: checks, uniques, foreign keys."""
+    for table, name in conn.execute(
+        "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+        "WHERE connamespace = 'public'::regnamespace AND contype IN ('c', 'u', 'f', 'x')"
+    ).fetchall():
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(sql.SQL(table), sql.Identifier(name)))
+    for (index,) in conn.execute(
+        "SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "WHERE c.relnamespace = 'public'::regnamespace AND NOT i.indisprimary"
+    ).fetchall():
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.SQL(index)))
+
+
+def _text_for(col: catalog.Column, strategy: str | None, person: Person, rng: random.Random) -> str:
+    name = col.name
+    if strategy in (None, "keep"):
+        return f"Widget {rng.randint(1, 999)}"
+    if strategy in ("fake_text", "redact", "null") and (col.type == "text" or coverage.PII_NAME.search(name) is None
+                                                         or any(w in name for w in ("body", "note", "comment", "description"))):
+        return f"<p>Please call {person.name} on {person.phone} or write to {person.email}.</p>"
+    if strategy == "fake_email" or "email" in name or "login" in name:
+        return f'"{person.name}" <{person.email}>' if name == "email_from" else person.email
+    if strategy == "fake_phone" or "phone" in name or "mobile" in name:
+        return person.phone
+    if strategy == "fake_street" or "street" in name:
+        return person.street
+    if strategy == "fake_city" or "city" in name:
+        return person.city
+    if strategy == "fake_zip" or "zip" in name:
+        return person.zip
+    if "vat" in name or "registry" in name:
+        return person.vat
+    if "acc_number" in name or "account_number" in name:
+        return person.iban
+    if strategy == "fake_company":
+        return person.name.split()[1] + " Holding"
+    return person.name
+
+
+def _value(col: catalog.Column, strategy: str | None, person: Person, rng: random.Random):
+    if col.is_text:
+        text = _text_for(col, strategy, person, rng)
+        if col.type in ("json", "jsonb"):
+            return json.dumps({"en_US": text, "fr_FR": text})
+        return text
+    if col.category == "D":
+        return "1980-05-17"
+    if col.category == "N":
+        return 50.85
+    if col.category == "B":
+        return False
+    if col.type == "bytea":
+        return person.email.encode()
+    return None
+
+
+def _filler(col: catalog.Column):
+    """A value for a NOT NULL column the test does not care about."""
+    return {"S": "x", "N": 1, "B": False, "D": "2024-01-01"}.get(
+        col.category, "{}" if col.type in ("json", "jsonb") else b"\x00" if col.type == "bytea" else None)
+
+
+def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: int = 3) -> dict[str, int]:
+    """Insert rows into every table with a PII-suspect column; returns rows per table."""
+    rng = random.Random(seed)
+    conn.execute("SET session_replication_role = replica")
+    suspects = {(c.table, c.name) for c in coverage.suspect_columns(conn)}
+    counts = {}
+    for table, cols in catalog.by_table(catalog.columns(conn)).items():
+        if not any((table, c.name) in suspects for c in cols) and table not in ("res_users", "res_partner"):
+            continue
+        n = PARTNERS if table == "res_partner" else ROWS
+        chosen = [c for c in cols if c.name != "id" and ((table, c.name) in suspects or c.not_null)]
+        rows = []
+        for i in range(n):
+            person = persons[i % len(persons)]
+            row = []
+            for c in chosen:
+                rule = policy.rule(table, c.name)
+                if (table, c.name) in suspects:
+                    value = _value(c, rule.strategy if rule else None, person, rng)
+                    row.append(value if value is not None else _filler(c))
+                else:
+                    row.append(_special(table, c, i) or _filler(c))
+            rows.append(row)
+        if not chosen:
+            continue
+        query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in chosen),
+            sql.SQL(", ").join(sql.Placeholder() * len(chosen)))
+        with conn.cursor() as cur:
+            cur.executemany(query, rows)
+        counts[table] = n
+    conn.execute("SET session_replication_role = origin")
+    return counts
+
+
+def _special(table: str, col: catalog.Column, i: int):
+    """Realistic values where Odoo's own logic depends on them."""
+    if (table, col.name) == ("res_partner", "is_company"):
+        return i % 5 == 0
+    if (table, col.name) == ("res_partner", "type"):
+        return "contact"
+    return None
