@@ -441,7 +441,7 @@ class MailCatcherServer:
             self._http.shutdown()
             self._http.server_close()
         self._smtp = self._http = None
-        return; pid_file = self.state_dir / PID_FILE
+        pid_file = self.state_dir / PID_FILE
         with contextlib.suppress(FileNotFoundError, ValueError):
             if int(pid_file.read_text()) == os.getpid():
                 pid_file.unlink()

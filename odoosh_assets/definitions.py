@@ -5,8 +5,6 @@ the README's Configuration section. Secrets are passed as `dg.EnvVar` so that th
 run time and never shown in the UI.
 """
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Production: its Odoo database and, in the sandbox, a running Odoo environment on it."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from odoosh import odoo_db, settings

@@ -4,8 +4,6 @@ Each check runs one probe of `odoosh.smoke` against a `SmokeTarget` that the cal
 from its resources at check time, and reports what the probe saw in its metadata.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime

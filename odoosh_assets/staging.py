@@ -4,8 +4,6 @@ prod_snapshot (production trust zone) -> scrubbed_dump (quarantine; blocking PII
 neutralisation gates) -> staging_database (swapped in atomically, then smoke-tested).
 """
 
-from __future__ import annotations
-
 import tempfile
 import uuid
 from datetime import datetime, timezone
