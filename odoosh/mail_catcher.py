@@ -403,7 +403,9 @@ class MailCatcherServer:
         except ValueError:
             loopback = False
         if not loopback:
-            raise CatcherError(f"The mail catcher listens on a loopback IP address only (127.0.0.1, ::1), not {host}.")
+            raise CatcherError(
+                f"The mail catcher listens on a loopback IP address only (127.0.0.1, ::1), not {host}."
+            )
         self.state_dir, self.host = state_dir, host
         self.smtp_port, self.http_port = smtp_port, http_port
         self._smtp: Controller | None = None
@@ -468,8 +470,10 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odoosh.mail_catcher", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--state-dir", required=True, type=Path, help="where messages and the pid/port files live")
+    parser = argparse.ArgumentParser(prog="python -m odoosh.mail_catcher",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state-dir", required=True, type=Path,
+                        help="where messages and the pid/port files live")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address both servers listen on")
     parser.add_argument("--smtp-port", type=int, default=0, help="0 (default) picks a free port")
     parser.add_argument("--http-port", type=int, default=0, help="0 (default) picks a free port")

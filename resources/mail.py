@@ -95,8 +95,8 @@ class MailpitClient:
             if time.monotonic() >= deadline:
                 subjects = [m.get("Subject") for m in seen[:5]]
                 raise TimeoutError(
-                    f"No matching message at {self.base_url} within {timeout:g} s; it holds "
-                    f"{len(seen)} of the latest {limit}, newest subjects: {subjects}"
+                    f"No matching message at {self.base_url} within {timeout:g} s; "
+                    f"{len(seen)} messages checked, newest subjects: {subjects}"
                 )
             time.sleep(interval)
 
@@ -156,11 +156,12 @@ class MailCatcher(dg.ConfigurableResource):
             return MailEndpoint(self.smtp_host, self.smtp_port or MAILPIT_SMTP_PORT, self.api_url)
         with self._locked():
             running = self._running()
-            if running and running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
+            if running is None:
+                return self._start()
+            if running.smtp_host == self.smtp_host and self.smtp_port in (None, running.smtp_port):
                 return running
-            if running:
-                log.info("mail catcher: its configured address changed, restarting it")
-                self._stop()
+            log.info("mail catcher: its configured address changed, restarting it")
+            self._stop()
             return self._start()
 
     def client(self) -> MailpitClient:
@@ -188,7 +189,7 @@ class MailCatcher(dg.ConfigurableResource):
 
     def _stop(self) -> None:
         if (pid := self._pid()) is not None and _is_catcher(pid, self._dir()):
-            pass
+            self._terminate(pid)
         (self._dir() / PID_FILE).unlink(missing_ok=True)
 
     def _pid(self) -> int | None:
@@ -245,7 +246,8 @@ class MailCatcher(dg.ConfigurableResource):
         args = [sys.executable, "-m", "odoosh.mail_catcher", "--state-dir", str(directory),
                 "--host", self.smtp_host, "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
         project_root = str(Path(odoosh.__file__).resolve().parents[1])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
+        python_path = os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": python_path}
         log_file = directory / "catcher.log"
         log_start = log_file.stat().st_size if log_file.exists() else 0
         # posix_spawn in a new session rather than Popen: the catcher outlives this object and

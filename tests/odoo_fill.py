@@ -54,7 +54,7 @@ def drop_constraints(conn: psycopg.Connection) -> None:
         "SELECT conrelid::regclass::text, conname FROM pg_constraint "
         "WHERE connamespace = 'public'::regnamespace AND contype IN ('c', 'u', 'f', 'x')"
     ).fetchall():
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(sql.SQL(table), sql.Identifier(name)))
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {} CASCADE").format(sql.SQL(table), sql.Identifier(name)))
     for (index,) in conn.execute(
         "SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
         "WHERE c.relnamespace = 'public'::regnamespace AND NOT i.indisprimary"
@@ -121,7 +121,8 @@ def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: 
         if not any((table, c.name) in suspects for c in cols) and table not in ("res_users", "res_partner"):
             continue
         n = PARTNERS if table == "res_partner" else ROWS
-        chosen = [c for c in cols if c.name != "id" and ((table, c.name) in suspects or c.not_null)]
+        chosen = [c for c in cols if c.name != "id" and (
+            (table, c.name) in suspects or c.not_null or _special(table, c, 0) is not None)]
         rows = []
         for i in range(n):
             person = persons[i % len(persons)]
@@ -132,7 +133,8 @@ def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: 
                     value = _value(c, rule.strategy if rule else None, person, rng)
                     row.append(value if value is not None else _filler(c))
                 else:
-                    row.append(_special(table, c, i) or _filler(c))
+                    special = _special(table, c, i)
+                    row.append(_filler(c) if special is None else special)
             rows.append(row)
         if not chosen:
             continue

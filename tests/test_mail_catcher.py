@@ -45,7 +45,8 @@ def state_dir(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-def _message(subject: str, sender="Ada Lovelace <ada@example.com>", to="Bob <bob@example.com>") -> EmailMessage:
+def _message(subject: str, sender: str = "Ada Lovelace <ada@example.com>",
+             to: str = "Bob <bob@example.com>") -> EmailMessage:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg.set_content("Amount due: 42 EUR\n")
@@ -109,7 +110,8 @@ def test_message_sent_over_smtp_appears_in_api(state_dir):
 
 def test_html_page_escapes_message_content(state_dir):
     endpoint = MailCatcher(state_dir=str(state_dir)).ensure_running()
-    _send(endpoint, _message('<script>alert("x")</script>', sender='"<img src=x onerror=alert(1)>" <a@example.com>'))
+    sender = '"<img src=x onerror=alert(1)>" <a@example.com>'
+    _send(endpoint, _message('<script>alert("x")</script>', sender=sender))
     endpoint.client().wait_for(lambda m: "script" in m["Subject"], timeout=5)
 
     page, headers = _get(endpoint.api_url + "/")
@@ -133,7 +135,7 @@ def test_delete_all_clears_the_mailbox(state_dir):
 
     assert client.count() == 0 and client.messages() == []
     assert "Caught mail (0)" in _get(endpoint.api_url + "/")[0].decode()
-    with pytest.raises(TimeoutError, match="holds 0"):
+    with pytest.raises(TimeoutError, match="0 messages checked"):
         client.wait_for(lambda m: True, timeout=0.3)
 
 
@@ -193,16 +195,25 @@ def test_second_call_reuses_the_running_catcher(state_dir):
 
 
 def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir):
+    first = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    _send(first, _message("before the port change"))
+    first.client().wait_for(lambda m: m["Subject"] == "before the port change", timeout=5)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
-    assert MailCatcher(state_dir=str(state_dir), smtp_port=free).ensure_running().smtp_port == free
+
+    moved = MailCatcher(state_dir=str(state_dir), smtp_port=free).ensure_running()  # config changed
+
+    assert moved.smtp_port == free != first.smtp_port
+    assert [m["Subject"] for m in moved.client().messages()] == ["before the port change"]
+    assert len(_leftovers(state_dir)) == 1  # the old catcher is gone
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        with pytest.raises(MailError, match=rf"SMTP port {port} on 127.0.0.1 is already in use.*set smtp_port"):
+        expected = rf"SMTP port {port} on 127.0.0.1 is already in use.*set smtp_port"
+        with pytest.raises(MailError, match=expected):
             MailCatcher(state_dir=str(state_dir / "other"), smtp_port=port).ensure_running()
         assert not (state_dir / "other" / "mail" / PID_FILE).exists()
 
@@ -266,4 +277,5 @@ def test_asset_sends_through_the_resource(state_dir):
 
     assert result.success
     client = MailCatcher(state_dir=str(state_dir)).client()
-    assert client.wait_for(lambda m: m["Subject"] == "Welcome to staging", timeout=5)["To"][0]["Address"] == "bob@example.com"
+    caught = client.wait_for(lambda m: m["Subject"] == "Welcome to staging", timeout=5)
+    assert caught["To"] == [{"Name": "Bob", "Address": "bob@example.com"}]

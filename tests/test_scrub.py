@@ -1,0 +1,211 @@
+"""Scrubbing real Odoo schemas (12 and 16) filled with personal data: the gates must pass."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from odoosh import neutralize
+from odoosh.scrub import coverage, leaks, passwords, scrubber
+from odoosh.scrub.policy import PolicyError, load_policy
+from tests import odoo_fill
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "odoo-schemas"
+DUMPS = {
+    "o16": "odoo16-maaranodoo-mmdb.sql",
+    "o16base": "odoo16-maaranodoo-mmdb007-base.sql",
+    "o12": "odoo12-prisma-schema-examples.sql",
+}
+SALT = "test-salt"
+PERSONS = odoo_fill.people(40)
+
+
+@pytest.fixture(scope="session")
+def policy():
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def templates(pg, policy):
+    """One filled template database per schema dump, built once per session."""
+    import subprocess
+
+    from resources.postgres import pg_tool
+
+    if not SCHEMAS.is_dir():
+        pytest.skip(f"{SCHEMAS} is missing")
+    with pg.connect(autocommit=True) as conn:
+        for role in ("openpg", "prisma"):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(f"CREATE ROLE {role}")
+    names = {}
+    for key, dump in DUMPS.items():
+        name = f"tpl_{key}"
+        pg.drop_database(name)
+        pg.create_database(name)
+        subprocess.run([pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(SCHEMAS / dump)],
+                       check=True, capture_output=True)
+        with pg.connect(name, autocommit=True) as conn:  # one lock per statement
+            odoo_fill.drop_constraints(conn)
+        with pg.connect(name) as conn:
+            odoo_fill.fill(conn, policy, PERSONS)
+            conn.execute("UPDATE res_users SET login = 'admin' WHERE id = (SELECT min(id) FROM res_users)")
+        names[key] = name
+    yield names
+    for name in names.values():
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def copy_of(pg, templates, request):
+    made = []
+
+    def make(key: str) -> str:
+        name = f"t_{key}_{len(made)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "")
+        pg.drop_database(name)
+        pg.create_database(name, template=templates[key])
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        pg.drop_database(name)
+
+
+def _scrub(pg, db, policy, salt=SALT, admin_password="staging-pw"):
+    return scrubber.scrub(pg.dsn(db), policy, salt=salt, admin_password=admin_password, jobs=2, progress=lambda m: None)
+
+
+@pytest.mark.parametrize("key", list(DUMPS))
+def test_default_policy_covers_and_scrubs_every_schema(pg, copy_of, policy, key):
+    db = copy_of(key)
+    with pg.connect(db) as conn:
+        assert coverage.unclassified_columns(conn, policy) == []
+        assert sum(leaks.record_fingerprints(conn, SALT).values()) > 100
+        before = leaks.find_leaks(conn, SALT)
+        assert before["res_partner.email"] > 0 and before["res_partner.name"] > 0
+        neutralize.neutralize(conn, base_url="http://staging.test", smtp_host="127.0.0.1", smtp_port=1025)
+        conn.commit()
+    stats = _scrub(pg, db, policy)
+    assert stats["rows"]["res_partner"] >= odoo_fill.PARTNERS
+    with pg.connect(db) as conn:
+        assert leaks.find_leaks(conn, SALT, dsn=pg.dsn(db), jobs=2) == {}
+        assert coverage.unclassified_columns(conn, policy) == []
+        assert neutralize.verify_neutralized(conn, base_url="http://staging.test",
+                                             smtp_host="127.0.0.1", smtp_port=1025) == []
+
+
+def test_custom_column_is_unclassified_and_leaks_when_kept(pg, copy_of, policy, tmp_path):
+    db = copy_of("o16base")
+    with pg.connect(db) as conn:
+        conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_email varchar")
+        conn.execute("UPDATE res_partner SET x_private_email = email")
+        assert coverage.unclassified_columns(conn, policy) == ["res_partner.x_private_email"]
+        leaks.record_fingerprints(conn, SALT)
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("res_partner:\n  x_private_email: keep\n")
+    extended = load_policy([extra])
+    assert extended.rule("res_partner", "email").strategy == "fake_email"  # merged, not replaced
+    _scrub(pg, db, extended)
+    with pg.connect(db) as conn:
+        assert coverage.unclassified_columns(conn, extended) == []
+        assert leaks.find_leaks(conn, SALT) == {"res_partner.x_private_email": odoo_fill.PARTNERS}
+
+
+def _partner_and_user_emails(pg, db):
+    with pg.connect(db) as conn:
+        return conn.execute(
+            "SELECT p.email, u.login FROM res_partner p JOIN res_users u ON u.partner_id = p.id "
+            "WHERE u.login <> 'admin' ORDER BY u.id").fetchall()
+
+
+def test_fakes_are_deterministic_per_salt(pg, copy_of, policy):
+    dbs = [copy_of("o16base") for _ in range(3)]
+    with pg.connect(dbs[0]) as conn:  # users whose login is their partner's email
+        for db in dbs:
+            with pg.connect(db) as each:
+                each.execute("UPDATE res_users u SET login = p.email, partner_id = p.id FROM res_partner p "
+                             "WHERE p.id = u.id + 20 AND u.login <> 'admin'")
+    for db, salt in zip(dbs, [SALT, SALT, "other-salt"]):
+        _scrub(pg, db, policy, salt=salt)
+    first, same, other = (_partner_and_user_emails(pg, db) for db in dbs)
+    assert len(first) == odoo_fill.ROWS - 1 and all(email == login and email.endswith("@example.com") for email, login in first)
+    assert first == same
+    assert all(a != b for a, b in zip(first, other))
+    del conn
+
+
+def test_admin_can_log_in_with_the_configured_password(pg, copy_of, policy):
+    db = copy_of("o12")
+    _scrub(pg, db, policy, admin_password="s3cret!")
+    with pg.connect(db) as conn:
+        admin = conn.execute("SELECT password FROM res_users WHERE login = 'admin'").fetchone()[0]
+        others = [p for (p,) in conn.execute("SELECT password FROM res_users WHERE login <> 'admin'")]
+    _, scheme, rounds, salt, checksum = admin.split("$")
+    assert scheme == "pbkdf2-sha512"
+
+    def ab64(text):
+        text = text.replace(".", "+")
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+
+    assert hashlib.pbkdf2_hmac("sha512", b"s3cret!", ab64(salt), int(rounds)) == ab64(checksum)
+    assert others and not any(passwords.verify("s3cret!", p) or passwords.verify("admin", p) for p in others)
+
+
+def test_rerun_is_safe(pg, copy_of, policy):
+    db = copy_of("o16base")
+    with pg.connect(db) as conn:
+        leaks.record_fingerprints(conn, SALT)
+    _scrub(pg, db, policy)
+    _scrub(pg, db, policy)
+    with pg.connect(db) as conn:
+        assert leaks.find_leaks(conn, SALT) == {}
+        assert conn.execute("SELECT count(*) FROM res_users WHERE login = 'admin'").fetchone()[0] == 1
+
+
+def test_unique_columns_stay_unique(pg, copy_of, policy):
+    db = copy_of("o16base")
+    with pg.connect(db) as conn:
+        conn.execute("UPDATE res_company SET name = 'Same Name'")
+    _scrub(pg, db, policy)
+    with pg.connect(db) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM res_company")]
+        logins = [n for (n,) in conn.execute("SELECT login FROM res_users")]
+    assert len(set(names)) == len(names) > 1 and "Same Name" not in names
+    assert len(set(logins)) == len(logins)
+
+
+def test_translations_are_scrubbed_in_every_language(pg, copy_of, policy):
+    db = copy_of("o16")
+    _scrub(pg, db, policy)
+    with pg.connect(db) as conn:
+        value = conn.execute("SELECT website_description FROM res_partner LIMIT 1").fetchone()[0]
+    assert set(value) == {"en_US", "fr_FR"}
+    assert not any(p.email in str(value) for p in PERSONS)
+
+
+def test_policy_errors_name_file_and_entry(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("res_partner:\n  email: scramble\n")
+    with pytest.raises(PolicyError, match=r"bad.yaml: res_partner.email: unknown strategy 'scramble'"):
+        load_policy([bad])
+    bad.write_text("res_partner: {name: {strategy: fake_email, company_if: is_company}}\n")
+    with pytest.raises(PolicyError, match=r"res_partner.name: 'company_if' only applies to fake_name"):
+        load_policy([bad])
+    bad.write_text("'res partner; drop': keep\n")
+    with pytest.raises(PolicyError, match="is not a table/column name"):
+        load_policy([bad])
+
+
+def test_most_specific_table_entry_applies_alone(tmp_path):
+    extra = tmp_path / "p.yaml"
+    extra.write_text("'ir_*': {name: fake_name}\nir_attachment: {x_note: keep}\nres_users_apikeys: {name: keep}\n")
+    policy = load_policy([extra])
+    assert policy.rule("ir_ui_menu", "name").strategy == "fake_name"
+    assert policy.rule("ir_ui_menu", "other") is None  # the glob entry was replaced column-wise
+    assert policy.rule("ir_attachment", "db_datas").strategy == "null"  # exact entry, not the glob
+    assert not policy.deletes("res_users_apikeys")
