@@ -7,14 +7,13 @@ import smtplib
 from email.message import EmailMessage
 
 from odoosh.smoke import ProbeResult
-from resources.mail import MailpitClient
+from resources.mail import MailEndpoint, MailError
 from resources.postgres import PostgresError, connect
 
 NAME = "mail_caught"
 
 
-def mail_caught(dsn: str, catcher: tuple[str, int], client: MailpitClient, subject: str,
-                timeout: float = 15) -> ProbeResult:
+def mail_caught(dsn: str, catcher: MailEndpoint, subject: str, timeout: float = 15) -> ProbeResult:
     """Every active outgoing server is the catcher, and a test mail sent through the first one
     is listed by the catcher's API."""
     try:
@@ -24,8 +23,9 @@ def mail_caught(dsn: str, catcher: tuple[str, int], client: MailpitClient, subje
             ).fetchall()
     except PostgresError as exc:
         return ProbeResult(NAME, False, str(exc), {})
-    elsewhere = [f"#{id_} {host}:{port}" for id_, host, port in servers if (host, port) != catcher]
-    details = {"active_servers": len(servers), "catcher": f"{catcher[0]}:{catcher[1]}"}
+    address = (catcher.smtp_host, catcher.smtp_port)
+    elsewhere = [f"#{id_} {host}:{port}" for id_, host, port in servers if (host, port) != address]
+    details = {"active_servers": len(servers), "catcher": f"{address[0]}:{address[1]}"}
     if not servers:
         return ProbeResult(NAME, False, "no active outgoing mail server: Odoo would use its config's", details)
     if elsewhere:
@@ -40,7 +40,8 @@ def mail_caught(dsn: str, catcher: tuple[str, int], client: MailpitClient, subje
             smtp.send_message(message)
     except OSError as exc:
         return ProbeResult(NAME, False, f"cannot send through {host}:{port}: {exc}", details)
-    caught = client.wait_for(lambda m: m.get("Subject") == subject, timeout=timeout)
-    if not caught:
-        return ProbeResult(NAME, False, f"the test mail did not reach the catcher within {timeout:.0f}s", details)
+    try:
+        catcher.client().wait_for(lambda m: m.get("Subject") == subject, timeout=timeout)
+    except (TimeoutError, MailError) as exc:
+        return ProbeResult(NAME, False, f"the test mail sent through {host}:{port} was not caught: {exc}", details)
     return ProbeResult(NAME, True, f"test mail sent through {host}:{port} was caught", details)

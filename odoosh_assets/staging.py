@@ -100,14 +100,14 @@ def scrubbed_dump(
     mail: MailCatcher,
     odoo: OdooRuntime,
 ):
-    smtp_host, smtp_port = mail.smtp_address()
+    catcher = mail.ensure_running()
     quarantine_settings = pipeline.QuarantineSettings(
         policy=load_policy([Path(p) for p in scrubbing.policy_files]),
         salt=scrubbing.resolved_salt(),
         admin_password=scrubbing.resolved_admin_password(sandbox=staging.dsn is None),
-        base_url=settings.staging_url() or odoo.environment(ENVIRONMENT).url,
-        smtp_host=smtp_host,
-        smtp_port=smtp_port,
+        base_url=settings.staging_url() or odoo.environment(ENVIRONMENT).planned_url(),
+        smtp_host=catcher.smtp_host,
+        smtp_port=catcher.smtp_port,
         jobs=settings.jobs(),
         work_dir=_work_dir(),
     )
@@ -192,12 +192,12 @@ def staging_database(
         raise dg.Failure("The restored candidate failed its checks; staging is unchanged: "
                          + "; ".join(p.summary for p in failed))
     environment = odoo.environment(ENVIRONMENT)
-    smtp_host, smtp_port = mail.smtp_address()
+    catcher = mail.ensure_running()
     with phases("swap"):
         environment.stop()
         staging.swap_in(candidate, context.log.info)
         environment.start(staging.dsn_for(staging.database), log=context.log.info,
-                          options={"smtp_server": smtp_host, "smtp_port": smtp_port, "max_cron_threads": 0})
+                          options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port, "max_cron_threads": 0})
     return dg.MaterializeResult(
         metadata={
             "dump": key,
@@ -227,8 +227,8 @@ staging_smoke_checks = smoke_checks(staging_database, _staging_target, {"odoo", 
 @dg.asset_check(asset=staging_database, blocking=True,
                 description="A mail sent through staging's mail server lands in the catcher; no server points elsewhere.")
 def mail_caught(staging: StagingServer, mail: MailCatcher) -> dg.AssetCheckResult:
-    result = mail_check.mail_caught(staging.dsn_for(staging.database), mail.smtp_address(), mail.client(),
-                               subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}")
+    result = mail_check.mail_caught(staging.dsn_for(staging.database), mail.ensure_running(),
+                                    subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}")
     return dg.AssetCheckResult(passed=result.passed, description=result.summary,
                                metadata={"summary": result.summary, **result.details})
 

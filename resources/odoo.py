@@ -105,6 +105,14 @@ class OdooEnvironment:
         """The server's process id while it runs."""
         return self._state().get("pid") if self.is_running() else None
 
+    def planned_url(self) -> str:
+        """The URL the server has, or will have at its next start: its port is reserved now,
+        so that e.g. staging's web.base.url can be written before staging first starts."""
+        port = self._port(self.is_running())
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._save_state(http_port=port)
+        return f"http://{_connect_host(self.http_interface)}:{port}"
+
     def is_running(self) -> bool:
         state = self._state()
         pid = state.get("pid")

@@ -4,7 +4,8 @@ The scrubber redacts with the same expressions the leak gate extracts with, so a
 gate can see in a redacted column has been replaced.
 """
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# No "%" in the class: the expressions are embedded in statements that also take parameters.
+EMAIL = r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 
 # 9 to 15 digits with at most two separators between digits, optionally led by '+'. Not
 # inside a longer token, and not a date followed by a time ("2023-01-28 10:15").

@@ -28,13 +28,13 @@ INSERT INTO ir_mail_server (id, name, smtp_host, smtp_port, smtp_authentication,
                             from_filter, sequence, smtp_debug, active, google_gmail_authorization_code,
                             google_gmail_refresh_token, google_gmail_access_token, google_gmail_access_token_expiration,
                             create_uid, write_uid, create_date, write_date)
-SELECT id, name, host, 587, authentication, mailbox || '@' || c.domain,
-       CASE WHEN authentication = 'login' THEN pg_temp.secret('smtp-pass', 24) END, 'starttls',
-       CASE WHEN id = 1 THEN c.domain ELSE mailbox || '@' || c.domain END, 10 * id, false, true,
-       CASE WHEN authentication = 'gmail' THEN '4/0Ab' || pg_temp.secret('gmail-code', 70) END,
-       CASE WHEN authentication = 'gmail' THEN '1//09' || pg_temp.secret('gmail-refresh', 100) END,
-       CASE WHEN authentication = 'gmail' THEN 'ya29.a0Af' || pg_temp.secret('gmail-access', 120) END,
-       CASE WHEN authentication = 'gmail' THEN 1704067200 END,
+SELECT s.id, s.name, s.host, 587, s.authentication, s.mailbox || '@' || c.domain,
+       CASE WHEN s.authentication = 'login' THEN pg_temp.secret('smtp-pass', 24) END, 'starttls',
+       CASE WHEN s.id = 1 THEN c.domain ELSE s.mailbox || '@' || c.domain END, 10 * s.id, false, true,
+       CASE WHEN s.authentication = 'gmail' THEN '4/0Ab' || pg_temp.secret('gmail-code', 70) END,
+       CASE WHEN s.authentication = 'gmail' THEN '1//09' || pg_temp.secret('gmail-refresh', 100) END,
+       CASE WHEN s.authentication = 'gmail' THEN 'ya29.a0Af' || pg_temp.secret('gmail-access', 120) END,
+       CASE WHEN s.authentication = 'gmail' THEN 1704067200 END,
        2, 2, pg_temp.installed_at() + interval '1 day', pg_temp.installed_at() + interval '1 day'
   FROM pg_temp.main_company AS c
  CROSS JOIN LATERAL (VALUES (1, c.name || ' SMTP', 'smtp.' || c.domain, 'login', 'notifications'),
@@ -42,8 +42,8 @@ SELECT id, name, host, 587, authentication, mailbox || '@' || c.domain,
 
 INSERT INTO fetchmail_server (id, name, server, port, server_type, is_ssl, "user", password, state, active, object_id,
                               priority, attach, original, date, create_uid, write_uid, create_date, write_date)
-SELECT id, name, host, port, server_type, true, mailbox || '@' || c.domain, pg_temp.secret('fetchmail:' || id, 20),
-       'done', true, model_id, 5, true, false, timestamp '2024-12-31 23:55:00', 2, 2,
+SELECT s.id, s.name, s.host, s.port, s.server_type, true, s.mailbox || '@' || c.domain,
+       pg_temp.secret('fetchmail:' || s.id, 20), 'done', true, s.model_id, 5, true, false, timestamp '2024-12-31 23:55:00', 2, 2,
        pg_temp.installed_at() + interval '1 day', pg_temp.installed_at() + interval '1 day'
   FROM pg_temp.main_company AS c
  CROSS JOIN LATERAL (VALUES (1, 'Catchall', 'imap.' || c.domain, 993, 'imap', 'catchall', 4),
@@ -51,7 +51,7 @@ SELECT id, name, host, port, server_type, true, mailbox || '@' || c.domain, pg_t
        AS s (id, name, host, port, server_type, mailbox, model_id);
 
 INSERT INTO mail_ice_server (id, server_type, uri, username, credential, create_uid, write_uid, create_date, write_date)
-SELECT id, server_type, uri, username, credential, 2, 2, pg_temp.installed_at(), pg_temp.installed_at()
+SELECT s.id, s.server_type, s.uri, s.username, s.credential, 2, 2, pg_temp.installed_at(), pg_temp.installed_at()
   FROM pg_temp.main_company AS c
  CROSS JOIN LATERAL (VALUES (1, 'stun', 'stun:stun.l.google.com:19302', NULL, NULL),
                             (2, 'turn', 'turn:turn.' || c.domain || ':3478?transport=udp', 'odoo', pg_temp.secret('turn', 32)))
@@ -59,8 +59,9 @@ SELECT id, server_type, uri, username, credential, 2, 2, pg_temp.installed_at(),
 
 INSERT INTO mail_template (id, model_id, model, mail_server_id, name, subject, body_html, email_from, partner_to, lang,
                            use_default_to, auto_delete, active, create_uid, write_uid, create_date, write_date)
-SELECT id, model_id, model, mail_server_id, jsonb_build_object('en_US', name), jsonb_build_object('en_US', subject),
-       jsonb_build_object('en_US', '<p>' || greeting || '</p><p>' || body || '</p><p>Best regards,<br>'
+SELECT t.id, t.model_id, t.model, t.mail_server_id, jsonb_build_object('en_US', t.name),
+       jsonb_build_object('en_US', t.subject),
+       jsonb_build_object('en_US', '<p>' || t.greeting || '</p><p>' || t.body || '</p><p>Best regards,<br>'
                                    || c.name || '<br>' || c.phone || ' | ' || c.email || '</p>'),
        '{{ (object.user_id.email_formatted or user.email_formatted) }}', '{{ object.partner_id.id }}',
        '{{ object.partner_id.lang }}', false, true, true, 2, 2,
@@ -82,18 +83,19 @@ INSERT INTO payment_provider (id, sequence, company_id, module_id, code, state, 
                               maximum_amount, stripe_publishable_key, stripe_secret_key, stripe_webhook_secret,
                               paypal_email_account, paypal_seller_account, paypal_pdt_token, paypal_use_ipn,
                               create_uid, write_uid, create_date, write_date)
-SELECT id, 10 * id, 1, (SELECT m.id FROM ir_module_module AS m WHERE m.name = 'payment_' || code), code, 'enabled',
-       'installed', jsonb_build_object('en_US', name),
-       jsonb_build_object('en_US', '<p>You will be redirected to the ' || name || ' website after clicking on the payment button.</p>'),
+SELECT p.id, 10 * p.id, 1, (SELECT m.id FROM ir_module_module AS m WHERE m.name = 'payment_' || p.code), p.code,
+       'enabled', 'installed', jsonb_build_object('en_US', p.name),
+       jsonb_build_object('en_US', '<p>You will be redirected to the ' || p.name
+                                   || ' website after clicking on the payment button.</p>'),
        jsonb_build_object('en_US', '<p>Your payment has been successfully processed. Thank you!</p>'),
-       true, code = 'stripe', false, code = 'stripe', false, 0,
-       CASE WHEN code = 'stripe' THEN 'pk_live_51' || pg_temp.secret('stripe-pk', 96) END,
-       CASE WHEN code = 'stripe' THEN 'sk_live_51' || pg_temp.secret('stripe-sk', 96) END,
-       CASE WHEN code = 'stripe' THEN 'whsec_' || pg_temp.secret('stripe-webhook', 32) END,
-       CASE WHEN code = 'paypal' THEN 'payments@' || c.domain END,
-       CASE WHEN code = 'paypal' THEN upper(pg_temp.secret('paypal-seller', 13)) END,
-       CASE WHEN code = 'paypal' THEN pg_temp.secret('paypal-pdt', 59) END,
-       code = 'paypal',
+       true, p.code = 'stripe', false, p.code = 'stripe', false, 0,
+       CASE WHEN p.code = 'stripe' THEN 'pk_live_51' || pg_temp.secret('stripe-pk', 96) END,
+       CASE WHEN p.code = 'stripe' THEN 'sk_live_51' || pg_temp.secret('stripe-sk', 96) END,
+       CASE WHEN p.code = 'stripe' THEN 'whsec_' || pg_temp.secret('stripe-webhook', 32) END,
+       CASE WHEN p.code = 'paypal' THEN 'payments@' || c.domain END,
+       CASE WHEN p.code = 'paypal' THEN upper(pg_temp.secret('paypal-seller', 13)) END,
+       CASE WHEN p.code = 'paypal' THEN pg_temp.secret('paypal-pdt', 59) END,
+       p.code = 'paypal',
        2, 2, pg_temp.installed_at() + interval '5 days', pg_temp.installed_at() + interval '5 days'
   FROM pg_temp.main_company AS c
  CROSS JOIN LATERAL (VALUES (1, 'stripe', 'Stripe'), (2, 'paypal', 'PayPal')) AS p (id, code, name);
