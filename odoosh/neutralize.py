@@ -31,12 +31,15 @@ class Fact:
     needs: tuple[tuple[str, str], ...]  # (table, column) that must exist for the fact to apply
     apply: tuple[str, ...]              # statements; %(name)s parameters from the settings
     violations: str                     # SELECT count(*) of rows breaking the fact
+    absent: tuple[tuple[str, str], ...] = ()  # (table, column) that must NOT exist
 
 
 def _facts() -> list[Fact]:
     autovacuum = (
         "id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND module = 'base' "
-        "AND name = 'autovacuum_job' UNION ALL SELECT id FROM ir_cron WHERE cron_name = 'Base: Auto-vacuum internal data')"
+        "AND name = 'autovacuum_job' UNION ALL "
+        # no xmlid (a copy without ir_model_data rows): its name, a jsonb translation from 16 on
+        "SELECT id FROM ir_cron WHERE cron_name::text LIKE '%%Base: Auto-vacuum internal data%%')"
     )
     return [
         Fact("scheduled actions inactive except base.autovacuum_job", (("ir_cron", "active"), ("ir_model_data", "res_id")),
@@ -45,13 +48,7 @@ def _facts() -> list[Fact]:
         Fact("outgoing mail servers inactive except the catcher", (("ir_mail_server", "active"),),
              ("UPDATE ir_mail_server SET active = false WHERE active AND name IS DISTINCT FROM %(dummy)s",),
              "SELECT count(*) FROM ir_mail_server WHERE active AND name IS DISTINCT FROM %(dummy)s"),
-        Fact("one active mail server points at the catcher, without auth or TLS",
-             (("ir_mail_server", "smtp_host"), ("ir_mail_server", "smtp_encryption")),
-             ("DELETE FROM ir_mail_server WHERE name = %(dummy)s",
-              "INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_encryption, active, sequence) "
-              "VALUES (%(dummy)s, %(smtp_host)s, %(smtp_port)s, 'none', true, 0)"),
-             "SELECT 1 - count(*) FROM ir_mail_server WHERE active AND name = %(dummy)s AND smtp_host = %(smtp_host)s "
-             "AND smtp_port = %(smtp_port)s AND smtp_encryption = 'none' AND smtp_user IS NULL"),
+        *_catcher_facts(),
         Fact("mail templates use the default mail server", (("mail_template", "mail_server_id"),),
              ("UPDATE mail_template SET mail_server_id = NULL WHERE mail_server_id IS NOT NULL",),
              "SELECT count(*) FROM mail_template WHERE mail_server_id IS NOT NULL"),
@@ -118,6 +115,25 @@ def _facts() -> list[Fact]:
     ]
 
 
+def _catcher_facts() -> list[Fact]:
+    """One active server pointing at the catcher: Odoo would otherwise fall back to the SMTP
+    server of its command line. Odoo 15+ requires smtp_authentication ('login' without a user
+    sends unauthenticated)."""
+    verify = ("SELECT 1 - count(*) FROM ir_mail_server WHERE active AND name = %(dummy)s AND smtp_host = %(smtp_host)s "
+              "AND smtp_port = %(smtp_port)s AND smtp_encryption = 'none' AND smtp_user IS NULL")
+    facts = []
+    auth = ("ir_mail_server", "smtp_authentication")
+    for column, value, needs, absent in ((", smtp_authentication", ", 'login'", (auth,), ()), ("", "", (), (auth,))):
+        facts.append(Fact(
+            "one active mail server points at the catcher, without auth or TLS",
+            (("ir_mail_server", "smtp_host"), ("ir_mail_server", "smtp_encryption"), *needs),
+            ("DELETE FROM ir_mail_server WHERE name = %(dummy)s",
+             f"INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_encryption, active, sequence{column}) "
+             f"VALUES (%(dummy)s, %(smtp_host)s, %(smtp_port)s, 'none', true, 0{value})"),
+            verify, absent))
+    return facts
+
+
 def _parameter_facts() -> list[Fact]:
     needs = (("ir_config_parameter", "key"), ("ir_config_parameter", "value"))
 
@@ -169,7 +185,8 @@ def _applicable(conn: psycopg.Connection, fact: Fact) -> bool:
     """The fact's tables and columns exist (and, for the rotation, the record of the originals)."""
     if ORIGIN in fact.violations and not catalog.has_schema_table(conn, QUARANTINE_SCHEMA, "neutralize_origin"):
         return False
-    return all(catalog.has_column(conn, table, column) for table, column in fact.needs)
+    return all(catalog.has_column(conn, table, column) for table, column in fact.needs) and not any(
+        catalog.has_column(conn, table, column) for table, column in fact.absent)
 
 
 def neutralize(conn: psycopg.Connection, *, base_url: str, smtp_host: str, smtp_port: int) -> list[str]:

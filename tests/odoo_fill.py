@@ -66,8 +66,7 @@ def _text_for(col: catalog.Column, strategy: str | None, person: Person, rng: ra
     name = col.name
     if strategy in (None, "keep"):
         return f"Widget {rng.randint(1, 999)}"
-    if strategy in ("fake_text", "redact", "null") and (col.type == "text" or coverage.PII_NAME.search(name) is None
-                                                         or any(w in name for w in ("body", "note", "comment", "description"))):
+    if strategy in ("fake_text", "redact") or (strategy == "null" and col.type == "text"):
         return f"<p>Please call {person.name} on {person.phone} or write to {person.email}.</p>"
     if strategy == "fake_email" or "email" in name or "login" in name:
         return f'"{person.name}" <{person.email}>' if name == "email_from" else person.email

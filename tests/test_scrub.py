@@ -206,6 +206,6 @@ def test_most_specific_table_entry_applies_alone(tmp_path):
     extra.write_text("'ir_*': {name: fake_name}\nir_attachment: {x_note: keep}\nres_users_apikeys: {name: keep}\n")
     policy = load_policy([extra])
     assert policy.rule("ir_ui_menu", "name").strategy == "fake_name"
-    assert policy.rule("ir_ui_menu", "other") is None  # the glob entry was replaced column-wise
+    assert policy.rule("ir_ui_menu", "other").strategy == "keep"  # merged column by column
     assert policy.rule("ir_attachment", "db_datas").strategy == "null"  # exact entry, not the glob
     assert not policy.deletes("res_users_apikeys")

@@ -115,7 +115,7 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
 
         # Declaring the column safe does not help: the leak gate sees production's emails in it.
         policy = tmp_path / "policy.yaml"
-        policy.write_text("tables:\n  res_partner:\n    x_private_email: keep\n")
+        policy.write_text("res_partner:\n  x_private_email: keep\n")
         os.environ["ODOOSH_SCRUB_POLICY"] = str(policy)
         box.reload()
         result = box.run(PIPELINE)

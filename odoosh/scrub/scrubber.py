@@ -55,12 +55,12 @@ def _p(name: str) -> sql.Composable:
 
 def _hash(key: sql.Composable, kind: str) -> sql.Composable:
     """64-bit keyed hash of `key`; `kind` separates strategies so a name and a city differ."""
-    return sql.SQL("hashtextextended({kind} || {key}, {seed})").format(
+    return sql.SQL("hashtextextended({kind} || {key}, {seed}::bigint)").format(
         kind=sql.Literal(kind + ":"), key=key, seed=_p("seed"))
 
 
 def _pick(pool: str, h: sql.Composable, shift: int) -> sql.Composable:
-    return sql.SQL("({pool})[1 + (({h} >> {shift}) & 2147483647) % cardinality({pool})]").format(
+    return sql.SQL("({pool}::text[])[1 + mod(({h} >> {shift}) & 2147483647, cardinality({pool}::text[]))]").format(
         pool=_p(pool), h=h, shift=sql.Literal(shift))
 
 
@@ -80,7 +80,7 @@ def fake_company(v: sql.Composable) -> sql.Composable:
 def _one_fake_email(key: sql.Composable) -> sql.Composable:
     """first.last.<8 hex of a salted md5>@example.com: realistic, unique-ish, undeliverable."""
     h = _hash(key, "email")
-    return sql.SQL("{} || '.' || {} || '.' || left(md5({salt} || {key}), 8) || '@example.com'").format(
+    return sql.SQL("{} || '.' || {} || '.' || left(md5({salt}::text || {key}), 8) || '@example.com'").format(
         _pick("first_ascii", h, 0), _pick("last_ascii", h, 31), salt=_p("salt"), key=key)
 
 
@@ -119,7 +119,7 @@ def redact(v: sql.Composable) -> sql.Composable:
 
 
 def hashed(v: sql.Composable) -> sql.Composable:
-    return sql.SQL("left(md5({salt} || {v}), 16)").format(salt=_p("salt"), v=v)
+    return sql.SQL("left(md5({salt}::text || {v}), 16)").format(salt=_p("salt"), v=v)
 
 
 def _pool(name: str, kind: str) -> Callable[[sql.Composable], sql.Composable]:
@@ -162,7 +162,7 @@ def _new_value(col: catalog.Column, rule: Rule, ctx: Ctx) -> sql.Composable:
             raise ValueError(f"{rule.source}: {col.qualified} is NOT NULL and not text; it cannot be emptied")
         return sql.SQL("'{}'::jsonb" if col.type == "jsonb" else "''")
     if rule.strategy == "password":
-        return sql.SQL("CASE WHEN id = {admin} THEN {admin_hash} ELSE {unusable} END").format(
+        return sql.SQL("CASE WHEN id = {admin} THEN {admin_hash}::text ELSE {unusable}::text END").format(
             admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash"))
     if not col.is_text:
         raise ValueError(f"{rule.source}: {rule.strategy} needs a text column; {col.qualified} is {col.type}")

@@ -54,7 +54,7 @@ SERIAL_SEQUENCES = """
 """
 
 
-def schema_sections() -> tuple[str, str]:
+def _schema_sections() -> tuple[str, str]:
     """schema.sql split into its tables and its post-data (keys, indexes, foreign keys)."""
     pre_data, post_data = (HERE / "schema.sql").read_text().split(POST_DATA_MARKER)
     return pre_data, post_data
@@ -64,7 +64,7 @@ def build(dsn: str, *, scale: float = 1.0, seed: int = 0,
           progress: Callable[[str], None] = print) -> dict[str, int]:
     """Create the schema in the (empty) database at `dsn` and fill it; return rows per table."""
     plan = Plan.for_scale(scale, seed)
-    pre_data, post_data = schema_sections()
+    pre_data, post_data = _schema_sections()
     started = time.monotonic()
     rows: dict[str, int] = {}
     with psycopg.connect(dsn) as conn:

@@ -49,6 +49,11 @@ CREATE FUNCTION pg_temp.pbkdf2(label text, rounds integer) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN '$pbkdf2-sha512$' || rounds || '$' || pg_temp.ab64(label || ':salt', 22) || '$' || pg_temp.ab64(label, 86);
 
+-- The email and web domain of company `key`, from its name's slug.
+CREATE FUNCTION pg_temp.company_domain(slug text, key bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN slug || '.' || (ARRAY['com', 'be', 'eu', 'net', 'fr', 'de'])[1 + pg_temp.rnd(key, 14, 6)];
+
 -- A valid Belgian IBAN (national and IBAN check digits) that is unique per key.
 CREATE FUNCTION pg_temp.iban(key bigint) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE

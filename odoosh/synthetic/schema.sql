@@ -1,11 +1,11 @@
 -- A faithful subset of an Odoo 16 database schema, for synthetic production data.
 --
 -- Tables, column names and types, constraints, indexes and foreign keys (with Odoo's ON DELETE
--- rules) are copied from a schema dump of a real Odoo 16 database
--- (odoo-schemas/odoo16-maaranodoo-mmdb.sql). Columns of modules this synthetic database does
--- not install (account, stock, sale, purchase, mrp, point_of_sale, l10n_in, gamification,
--- im_livechat, website_sale, website_slides, website_forum, sms, mass_mailing, utm) are left out,
--- and so are foreign keys to tables that are not part of the subset.
+-- rules) are copied from the schema dump of a real Odoo 16 database
+-- (odoo-schemas/odoo16-maaranodoo-mmdb.sql). Columns of apps outside this subset (accounting,
+-- inventory, sales, purchase, manufacturing, point of sale, the Indian localisation,
+-- gamification, live chat, eCommerce, eLearning, forum, SMS, email marketing) are left out, and
+-- so are foreign keys to tables outside it: such columns stay, unconstrained.
 --
 -- Like a pg_dump, the file has two sections: the tables, then (after the post-data marker)
 -- keys, indexes and foreign keys, which the generator applies after loading the rows.
@@ -76,7 +76,9 @@ CREATE TABLE res_partner (
     title integer,
     parent_id integer,
     user_id integer,
+    state_id integer,
     country_id integer,
+    industry_id integer,
     color integer,
     commercial_partner_id integer,
     create_uid integer,
@@ -128,6 +130,10 @@ CREATE TABLE res_partner (
     seo_name jsonb,
     website_description jsonb,
     website_short_description jsonb,
+    -- custom fields added in Settings > Technical (ir_model_fields.state = 'manual'), as most
+    -- production databases have some
+    x_date_of_birth date,
+    x_private_notes text,
     CONSTRAINT res_partner_check_name CHECK (((((type)::text = 'contact'::text) AND (name IS NOT NULL)) OR ((type)::text <> 'contact'::text)))
 );
 
@@ -299,6 +305,7 @@ CREATE TABLE resource_resource (
 CREATE TABLE res_partner_bank (
     id serial NOT NULL,
     partner_id integer NOT NULL,
+    bank_id integer,
     sequence integer,
     currency_id integer,
     company_id integer,
@@ -321,8 +328,11 @@ CREATE TABLE hr_employee (
     resource_calendar_id integer,
     message_main_attachment_id integer,
     color integer,
+    department_id integer,
+    job_id integer,
     address_id integer,
     work_contact_id integer,
+    work_location_id integer,
     user_id integer,
     parent_id integer,
     coach_id integer,
@@ -332,6 +342,7 @@ CREATE TABLE hr_employee (
     country_of_birth integer,
     bank_account_id integer,
     km_home_work integer,
+    departure_reason_id integer,
     create_uid integer,
     write_uid integer,
     name character varying,
@@ -373,12 +384,21 @@ CREATE TABLE hr_employee (
 
 CREATE TABLE hr_applicant (
     id serial NOT NULL,
+    campaign_id integer,
+    source_id integer,
+    medium_id integer,
     message_main_attachment_id integer,
     partner_id integer,
+    stage_id integer,
+    last_stage_id integer,
     company_id integer,
     user_id integer,
+    job_id integer,
+    type_id integer,
+    department_id integer,
     color integer,
     emp_id integer,
+    refuse_reason_id integer,
     create_uid integer,
     write_uid integer,
     email_cc character varying,
@@ -499,6 +519,7 @@ CREATE TABLE crm_lead (
     day_close double precision,
     probability double precision,
     automated_probability double precision,
+    x_referrer_email character varying,
     CONSTRAINT crm_lead_check_probability CHECK (((probability >= (0)::double precision) AND (probability <= (100)::double precision)))
 );
 
@@ -591,6 +612,7 @@ CREATE TABLE ir_module_module (
     state character varying(16),
     latest_version character varying,
     shortdesc jsonb,
+    category_id integer,
     description jsonb,
     application boolean DEFAULT false,
     demo boolean DEFAULT false,
@@ -642,6 +664,7 @@ CREATE TABLE ir_attachment (
     db_datas bytea,
     original_id integer,
     website_id integer,
+    theme_template_id integer,
     key character varying
 );
 
@@ -719,7 +742,9 @@ CREATE TABLE mail_message_subtype (
 CREATE TABLE mail_template (
     id serial NOT NULL,
     model_id integer,
+    report_template integer,
     mail_server_id integer,
+    ref_ir_act_window integer,
     create_uid integer,
     write_uid integer,
     template_fs character varying,
@@ -748,7 +773,9 @@ CREATE TABLE mail_message (
     parent_id integer,
     res_id integer,
     subtype_id integer,
+    mail_activity_type_id integer,
     author_id integer,
+    author_guest_id integer,
     mail_server_id integer,
     create_uid integer,
     write_uid integer,
@@ -853,6 +880,7 @@ CREATE TABLE ir_act_server (
     model_name character varying,
     code text,
     template_id integer,
+    activity_type_id integer,
     activity_date_deadline_range integer,
     activity_user_id integer,
     mail_post_method character varying,
@@ -889,6 +917,10 @@ CREATE TABLE payment_provider (
     id serial NOT NULL,
     sequence integer,
     company_id integer NOT NULL,
+    redirect_form_view_id integer,
+    inline_form_view_id integer,
+    token_inline_form_view_id integer,
+    express_checkout_form_view_id integer,
     color integer,
     module_id integer,
     create_uid integer,
@@ -1088,7 +1120,9 @@ CREATE INDEX hr_employee_company_id_index ON hr_employee USING btree (company_id
 CREATE INDEX hr_employee_resource_calendar_id_index ON hr_employee USING btree (resource_calendar_id);
 CREATE INDEX hr_employee_resource_id_index ON hr_employee USING btree (resource_id);
 CREATE INDEX hr_applicant_date_last_stage_update_index ON hr_applicant USING btree (date_last_stage_update);
+CREATE INDEX hr_applicant_job_id_index ON hr_applicant USING btree (job_id);
 CREATE INDEX hr_applicant_name_index ON hr_applicant USING gin (name gin_trgm_ops);
+CREATE INDEX hr_applicant_stage_id_index ON hr_applicant USING btree (stage_id);
 CREATE INDEX crm_team_company_id_index ON crm_team USING btree (company_id);
 CREATE INDEX ir_model_fields_complete_name_index ON ir_model_fields USING btree (complete_name);
 CREATE INDEX ir_model_fields_model_id_index ON ir_model_fields USING btree (model_id);
@@ -1098,6 +1132,7 @@ CREATE INDEX ir_model_fields_state_index ON ir_model_fields USING btree (state);
 CREATE INDEX ir_model_fields_website_form_blacklisted_index ON ir_model_fields USING btree (website_form_blacklisted);
 CREATE INDEX ir_model_data_model_res_id_index ON ir_model_data USING btree (model, res_id);
 CREATE UNIQUE INDEX ir_model_data_module_name_uniq_index ON ir_model_data USING btree (module, name);
+CREATE INDEX ir_module_module_category_id_index ON ir_module_module USING btree (category_id);
 CREATE INDEX ir_module_module_state_index ON ir_module_module USING btree (state);
 CREATE INDEX ir_attachment_checksum_index ON ir_attachment USING btree (checksum);
 CREATE INDEX ir_attachment_res_idx ON ir_attachment USING btree (res_model, res_id);
@@ -1108,6 +1143,7 @@ CREATE INDEX fetchmail_server_server_type_index ON fetchmail_server USING btree 
 CREATE INDEX fetchmail_server_state_index ON fetchmail_server USING btree (state);
 CREATE INDEX mail_template_model_index ON mail_template USING btree (model);
 CREATE INDEX mail_message_author_id_index ON mail_message USING btree (author_id);
+CREATE INDEX mail_message_mail_activity_type_id_index ON mail_message USING btree (mail_activity_type_id);
 CREATE INDEX mail_message_message_id_index ON mail_message USING btree (message_id);
 CREATE INDEX mail_message_model_res_id_id_idx ON mail_message USING btree (model, res_id, id);
 CREATE INDEX mail_message_model_res_id_idx ON mail_message USING btree (model, res_id);

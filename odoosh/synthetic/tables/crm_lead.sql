@@ -9,7 +9,7 @@ INSERT INTO crm_lead (
     street, street2, zip, city, lead_properties, description, active, date_deadline, date_closed,
     date_action_last, date_open, date_last_stage_update, date_conversion, create_date, write_date,
     expected_revenue, prorated_revenue, recurring_revenue, recurring_revenue_monthly,
-    recurring_revenue_monthly_prorated, day_open, day_close, probability, automated_probability)
+    recurring_revenue_monthly_prorated, day_open, day_close, probability, automated_probability, x_referrer_email)
 SELECT l.id, 0, s.user_id, 1 + pg_temp.rnd(l.id, 140, 3), 1, s.stage_id, 0, cp.id,
        1 + pg_temp.rnd(l.id, 141, 3), coalesce(cp.country_id, 1 + pg_temp.rnd(l.id, 142, 8)),
        s.user_id, s.user_id,
@@ -35,7 +35,8 @@ SELECT l.id, 0, s.user_id, 1 + pg_temp.rnd(l.id, 140, 3), 1, s.stage_id, 0, cp.i
        t.created, t.created + make_interval(days => pg_temp.rnd(l.id, 150, 20)),
        r.expected, round(r.expected * r.probability / 100, 2), 0, 0, 0,
        0, CASE WHEN s.stage_id = 4 THEN 20 + pg_temp.rnd(l.id, 149, 60) END,
-       r.probability, r.probability
+       r.probability, r.probability,
+       CASE WHEN pg_temp.rnd(l.id, 174, 10) < 3 THEN ofn.norm || '.' || oln.norm || '@' || dom.v END
   FROM plan
  CROSS JOIN generate_series(1, plan.leads) AS l (id)
  CROSS JOIN LATERAL (SELECT pg_temp.spread(l.id, plan.leads) AS created) AS t

@@ -41,7 +41,8 @@ SELECT e.id, e.id, 1, 1, 0, 1, w.id, l.user_id,
        CASE WHEN f.foreign_worker THEN date '2025-01-01' + pg_temp.rnd(e.id, 89, 1500) END,
        CASE WHEN NOT f.active THEN (w.create_date + interval '400 days')::date END,
        'Private mobile ' || coalesce(h.mobile, h.phone) || ', private email ' || h.email || '. ' || note.v,
-       '<p>' || note2.v || '</p><p>In case of emergency call ' || efn.v || ' ' || eln.v || ' on ' || ephone.v || '.</p>',
+       '<p>' || note2.v || '</p><p>In case of emergency call ' || efn.v || ' ' || eln.v || ' on ' || ephone.v
+           || ' or write to ' || efn.norm || '.' || eln.norm || '@' || edom.v || '.</p>',
        CASE WHEN NOT f.active THEN 'Left for a new job; forwarding address ' || h.street || ', ' || h.zip || ' ' || h.city
                                    || ', reachable at ' || h.email || '.' END,
        f.active, f.foreign_worker,
@@ -64,6 +65,7 @@ SELECT e.id, e.id, 1, 1, 0, 1, w.id, l.user_id,
   JOIN pool_first_name AS efn ON efn.i = pg_temp.pick(e.id, 95)
   JOIN pool_last_name AS eln ON eln.i = pg_temp.pick(e.id, 96)
   JOIN pool_phone AS ephone ON ephone.i = pg_temp.pick(e.id, 97)
+  JOIN pool_domain AS edom ON edom.i = pg_temp.pick(e.id, 105)
   JOIN pool_city AS birth_city ON birth_city.i = pg_temp.pick(e.id, 98)
   JOIN pool_city AS school_city ON school_city.i = pg_temp.pick(e.id, 99)
   JOIN pool_ssn AS ssn ON ssn.i = pg_temp.pick(e.id, 100)

@@ -29,6 +29,7 @@ SELECT f.id,
   FROM plan
   JOIN mail_message AS m ON m.message_type = 'notification'
  CROSS JOIN LATERAL generate_series(1, 1 + pg_temp.rnd(m.id, 400, 2)) AS n (i)
+  -- fields 1..8 are the tracked crm.lead fields (reference.sql)
   JOIN ir_model_fields AS f ON f.id = 1 + pg_temp.rnd(m.id * 2 + n.i, 401, 8)
   JOIN crm_lead AS l ON l.id = m.res_id
  CROSS JOIN LATERAL (SELECT greatest(l.stage_id - 1, 1) AS old_stage) AS s

@@ -78,20 +78,23 @@ SELECT id, model, "order", 'base', jsonb_build_object('en_US', name), false, thr
                (12, 'fetchmail.server', 'priority', 'Incoming Mail Server', false))
        AS m (id, model, "order", name, thread);
 
--- The crm.lead fields that carry tracking (mail_tracking_value.field).
+-- The crm.lead fields that carry tracking (mail_tracking_value.field), then the custom fields.
 INSERT INTO ir_model_fields (id, model_id, model, name, ttype, relation, state, field_description, store,
                              readonly, required, copied, tracking, create_uid, write_uid, create_date, write_date)
-SELECT id, 4, 'crm.lead', name, ttype, relation, 'base', jsonb_build_object('en_US', label), true,
+SELECT id, model_id, model, name, ttype, relation, state, jsonb_build_object('en_US', label), true,
        false, false, true, tracking, 1, 1, pg_temp.installed_at(), pg_temp.installed_at()
-  FROM (VALUES (1, 'stage_id', 'many2one', 'crm.stage', 'Stage', 1),
-               (2, 'user_id', 'many2one', 'res.users', 'Salesperson', 1),
-               (3, 'partner_id', 'many2one', 'res.partner', 'Customer', 10),
-               (4, 'partner_name', 'char', NULL, 'Company Name', 20),
-               (5, 'contact_name', 'char', NULL, 'Contact Name', 30),
-               (6, 'email_from', 'char', NULL, 'Email', 40),
-               (7, 'phone', 'char', NULL, 'Phone', 50),
-               (8, 'expected_revenue', 'monetary', NULL, 'Expected Revenue', 1))
-       AS f (id, name, ttype, relation, label, tracking);
+  FROM (VALUES (1, 4, 'crm.lead', 'stage_id', 'many2one', 'crm.stage', 'Stage', 1, 'base'),
+               (2, 4, 'crm.lead', 'user_id', 'many2one', 'res.users', 'Salesperson', 1, 'base'),
+               (3, 4, 'crm.lead', 'partner_id', 'many2one', 'res.partner', 'Customer', 10, 'base'),
+               (4, 4, 'crm.lead', 'partner_name', 'char', NULL, 'Company Name', 20, 'base'),
+               (5, 4, 'crm.lead', 'contact_name', 'char', NULL, 'Contact Name', 30, 'base'),
+               (6, 4, 'crm.lead', 'email_from', 'char', NULL, 'Email', 40, 'base'),
+               (7, 4, 'crm.lead', 'phone', 'char', NULL, 'Phone', 50, 'base'),
+               (8, 4, 'crm.lead', 'expected_revenue', 'monetary', NULL, 'Expected Revenue', 1, 'base'),
+               (9, 1, 'res.partner', 'x_date_of_birth', 'date', NULL, 'Date of birth', NULL, 'manual'),
+               (10, 1, 'res.partner', 'x_private_notes', 'text', NULL, 'Private notes', NULL, 'manual'),
+               (11, 4, 'crm.lead', 'x_referrer_email', 'char', NULL, 'Referrer email', NULL, 'manual'))
+       AS f (id, model_id, model, name, ttype, relation, label, tracking, state);
 
 INSERT INTO ir_module_module (id, name, shortdesc, summary, author, website, state, latest_version, license,
                               application, auto_install, sequence, demo, web, to_buy, icon,

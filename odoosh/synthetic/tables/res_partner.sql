@@ -26,7 +26,7 @@ WITH partner AS (
                        WHEN mod(g.id, 5) = 0 THEN 'company'
                        ELSE 'person' END AS kind) AS k
 ), main AS (
-    SELECT c.norm || '.' || (ARRAY['com', 'be', 'eu', 'net', 'fr', 'de'])[1 + pg_temp.rnd(1, 14, 6)] AS domain
+    SELECT pg_temp.company_domain(c.norm, 1) AS domain
       FROM pool_company AS c
      WHERE c.i = pg_temp.pick(1, 3)
 ), contact AS (
@@ -36,10 +36,8 @@ WITH partner AS (
            pc.v AS parent_name,
            CASE p.kind WHEN 'company' THEN 'info' WHEN 'bot' THEN 'odoobot'
                        ELSE fn.norm || '.' || ln.norm || p.id END AS mailbox,
-           CASE WHEN p.kind = 'company'
-                THEN co.norm || '.' || (ARRAY['com', 'be', 'eu', 'net', 'fr', 'de'])[1 + pg_temp.rnd(p.id, 14, 6)]
-                WHEN p.parent_id IS NOT NULL
-                THEN pc.norm || '.' || (ARRAY['com', 'be', 'eu', 'net', 'fr', 'de'])[1 + pg_temp.rnd(p.parent_id, 14, 6)]
+           CASE WHEN p.kind = 'company' THEN pg_temp.company_domain(co.norm, p.id)
+                WHEN p.parent_id IS NOT NULL THEN pg_temp.company_domain(pc.norm, p.parent_id)
                 WHEN p.kind = 'bot' THEN 'example.com'
                 WHEN p.kind IN ('internal', 'work') THEN main.domain
                 ELSE dom.v END AS domain,
@@ -80,7 +78,7 @@ INSERT INTO res_partner (
     street, street2, zip, city, email, phone, mobile, commercial_company_name, comment,
     partner_latitude, partner_longitude, active, employee, is_company, partner_share, write_date,
     message_bounce, email_normalized, signup_token, signup_type, signup_expiration, phone_sanitized,
-    calendar_last_notif_ack, team_id, is_published, website_description)
+    calendar_last_notif_ack, team_id, is_published, website_description, x_date_of_birth, x_private_notes)
 SELECT c.id,
        NULL,
        created.at,
@@ -136,7 +134,12 @@ SELECT c.id,
        c.kind = 'company' AND c.id > 1 AND pg_temp.rnd(c.id, 39, 10) = 0,
        CASE WHEN c.kind = 'company' AND c.id > 1 AND pg_temp.rnd(c.id, 39, 10) = 0
             THEN jsonb_build_object('en_US', '<p>' || c.paragraph || '</p><p>Call ' || c.phone || ' or write to '
-                                    || c.mailbox || '@' || c.domain || '.</p>') END
+                                    || c.mailbox || '@' || c.domain || '.</p>') END,
+       CASE WHEN c.kind IN ('person', 'private') AND pg_temp.rnd(c.id, 42, 5) < 2
+            THEN date '1950-01-01' + pg_temp.rnd(c.id, 43, 18000) END,
+       CASE WHEN c.kind IN ('person', 'private') AND pg_temp.rnd(c.id, 44, 10) < 3
+            THEN 'Partner: ' || c.other_name || ', ' || c.other_phone || ', ' || c.other_email
+                 || E'.\nPrivate line: ' || coalesce(c.mobile, c.phone) || '.' END
   FROM contact AS c
  CROSS JOIN plan
  CROSS JOIN LATERAL (
