@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+SANDBOX_POLICY = Path(__file__).parent / "synthetic" / "site_policy.yaml"
+
 
 def state_dir() -> Path:
     """Where the sandbox keeps clusters, environments and artifacts.
@@ -66,5 +68,10 @@ def artifacts_url(zone: str) -> str:
 
 
 def policy_files() -> list[str]:
-    """Extra scrub policy files (os.pathsep-separated), applied over the shipped default."""
-    return [p for p in os.environ.get("ODOOSH_SCRUB_POLICY", "").split(os.pathsep) if p]
+    """Extra scrub policy files (os.pathsep-separated), applied over the shipped default.
+
+    The sandbox's synthetic production has custom fields of its own; their policy comes first.
+    """
+    configured = [p for p in os.environ.get("ODOOSH_SCRUB_POLICY", "").split(os.pathsep) if p]
+    sandbox = [] if os.environ.get("ODOOSH_PROD_DSN") else [str(SANDBOX_POLICY)]
+    return sandbox + configured
