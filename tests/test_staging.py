@@ -45,6 +45,10 @@ def staging_values(dsn: str) -> set[str]:
     return {value for (value,) in rows if value}
 
 
+def staging_environment_url(box) -> str:
+    return box.defs.resources["odoo"].environment("staging").url
+
+
 def database_oid(dsn: str) -> int:
     with connect(dsn) as conn:
         return conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
@@ -81,15 +85,15 @@ def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
         bodies = " ".join(b for (b,) in conn.execute("SELECT body FROM mail_message WHERE body IS NOT NULL"))
     assert not [e for e in emails if e in bodies]
 
+    def param(dsn: str, key: str) -> str:
+        with connect(dsn) as conn:
+            return conn.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (key,)).fetchone()[0]
+
+    assert param(staging_dsn, "database.is_neutralized") == "true"
+    assert param(staging_dsn, "database.secret") != param(prod_dsn, "database.secret")
+    assert param(staging_dsn, "web.base.url") == staging_environment_url(box)
     with connect(staging_dsn) as conn:
-        assert conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'").fetchone()[0] == "True"
-        crons = conn.execute("SELECT count(*) FROM ir_cron WHERE active").fetchone()[0]
-        assert crons <= 1
-        prod_secret = None
-    with connect(prod_dsn) as conn:
-        prod_secret = conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.secret'").fetchone()[0]
-    with connect(staging_dsn) as conn:
-        assert conn.execute("SELECT value FROM ir_config_parameter WHERE key = 'database.secret'").fetchone()[0] != prod_secret
+        assert conn.execute("SELECT count(*) FROM ir_cron WHERE active").fetchone()[0] <= 1
 
     meta = result.asset_materializations_for_node("scrubbed_dump")[0].metadata
     assert meta["published"].value is True

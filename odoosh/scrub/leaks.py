@@ -68,10 +68,17 @@ def _normalised(kind: str, v: sql.Composable) -> sql.Composable:
     return sql.SQL("SELECT lower(btrim({v})) AS x WHERE length(btrim({v})) >= 4{words}").format(v=v, words=words)
 
 
+def _not_own_company(conn: psycopg.Connection, table: str) -> sql.Composable:
+    """The operator's own companies are not personal data: their names and addresses rightly
+    appear in staging (login page, website name, letterheads)."""
+    if table != "res_partner" or not catalog.has_column(conn, "res_company", "partner_id"):
+        return sql.SQL("")
+    return sql.SQL(" AND src.id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)")
+
+
 def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
     """Store fingerprints of production's values; returns how many per kind. Run before scrubbing."""
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bytea PRIMARY KEY, kind text NOT NULL)").format(TABLE))
+    ensure_fingerprint_table(conn)
     counts = {}
     for kind, sources in SOURCES.items():
         counts[kind] = 0
@@ -81,11 +88,29 @@ def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
             v = sql.Identifier("src", column)
             query = sql.SQL(
                 "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
-                "WHERE {v} IS NOT NULL ON CONFLICT DO NOTHING"
+                "WHERE {v} IS NOT NULL{own} ON CONFLICT DO NOTHING"
             ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind),
-                     t=sql.Identifier(table), values=_normalised(kind, v), v=v)
+                     t=sql.Identifier(table), values=_normalised(kind, v), v=v, own=_not_own_company(conn, table))
             counts[kind] += conn.execute(query, _params(salt)).rowcount
     return counts
+
+
+def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bytea PRIMARY KEY, kind text NOT NULL)").format(TABLE))
+
+
+def in_production(normalised: sql.Composable) -> sql.Composable:
+    """SQL truth of "this normalised value is one of production's": lets the scrubber steer
+    its fakes away from real values, which the gate could not tell from a leak. The
+    subquery is uncorrelated, so PostgreSQL hashes the fingerprints once per statement.
+    Needs the parameter `leak_salt` (`leak_salt(salt)`)."""
+    return sql.SQL("sha256(convert_to({salt} || {v}, 'UTF8')) IN (SELECT h FROM {fp})").format(
+        salt=sql.Placeholder("leak_salt"), v=normalised, fp=TABLE)
+
+
+def leak_salt(salt: str) -> str:
+    return _params(salt)["salt"]
 
 
 def drop_fingerprints(conn: psycopg.Connection) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from odoosh.scrub import catalog, fakes, passwords, patterns
+from odoosh.scrub import catalog, fakes, leaks, passwords, patterns
 from odoosh.scrub.policy import Policy, Rule
 
 CHUNK_BLOCKS = 8192  # 64 MiB of heap per chunk
@@ -68,13 +68,36 @@ def _norm(v: sql.Composable) -> sql.Composable:
     return sql.SQL("lower(btrim({}))").format(v)
 
 
-def fake_name(v: sql.Composable) -> sql.Composable:
-    h = _hash(_norm(v), "name")
+def _digits(v: sql.Composable) -> sql.Composable:
+    return sql.SQL("regexp_replace({}, '\\D', '', 'g')").format(v)
+
+
+def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
+                       norm: Callable[[sql.Composable], sql.Composable]) -> Callable[[sql.Composable], sql.Composable]:
+    """A fake that is not one of production's values (as the leak gate normalises them).
+
+    Pools and production can share realistic values ("Anna Smith"); such a fake would be
+    indistinguishable from a leak. The first variant that production does not hold wins;
+    a second collision is left for the gate to report.
+    """
+    def build(v: sql.Composable) -> sql.Composable:
+        first, second = make(v, 0), make(v, 1)
+        return sql.SQL("CASE WHEN {seen} THEN {second} ELSE {first} END").format(
+            seen=leaks.in_production(norm(first)), first=first, second=second)
+    return build
+
+
+def _name(v: sql.Composable, variant: int) -> sql.Composable:
+    h = _hash(_norm(v), f"name{variant or ''}")
     return sql.SQL("{} || ' ' || {}").format(_pick("first_names", h, 0), _pick("last_names", h, 31))
 
 
-def fake_company(v: sql.Composable) -> sql.Composable:
-    return _pick("companies", _hash(_norm(v), "company"), 0)
+def _company(v: sql.Composable, variant: int) -> sql.Composable:
+    return _pick("companies", _hash(_norm(v), f"company{variant or ''}"), 0)
+
+
+fake_name = _unlike_production(_name, _norm)
+fake_company = _unlike_production(_company, _norm)
 
 
 def _one_fake_email(key: sql.Composable) -> sql.Composable:
@@ -98,12 +121,15 @@ def fake_email(v: sql.Composable) -> sql.Composable:
     )
 
 
-def fake_phone(v: sql.Composable) -> sql.Composable:
+def _phone(v: sql.Composable, variant: int) -> sql.Composable:
     """Keyed on the digits, so '+32 2 555 12 34' and its sanitized form '+3225551234' get the
     same number; a sanitized (digits-only) input gets a sanitized output."""
-    h = _hash(sql.SQL("regexp_replace({}, '\\D', '', 'g')").format(v), "phone")
+    h = _hash(_digits(v), f"phone{variant or ''}")
     return sql.SQL("CASE WHEN {v} ~ '^\\+?[0-9]+$' THEN {e164} ELSE {formatted} END").format(
         v=v, e164=_pick("phones_e164", h, 0), formatted=_pick("phones", h, 0))
+
+
+fake_phone = _unlike_production(_phone, _digits)
 
 
 def fake_text(v: sql.Composable) -> sql.Composable:
@@ -123,7 +149,7 @@ def hashed(v: sql.Composable) -> sql.Composable:
 
 
 def _pool(name: str, kind: str) -> Callable[[sql.Composable], sql.Composable]:
-    return lambda v: _pick(name, _hash(_norm(v), kind), 0)
+    return _unlike_production(lambda v, variant: _pick(name, _hash(_norm(v), f"{kind}{variant or ''}"), 0), _norm)
 
 
 TEXT_STRATEGIES: dict[str, Callable[[sql.Composable], sql.Composable]] = {
@@ -334,9 +360,10 @@ def scrub(dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int
     which column of a row changed would cost another scan. `columns` lists what was scrubbed.
     """
     started = time.monotonic()
-    params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt),
+    params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt), "leak_salt": leaks.leak_salt(salt),
               "admin_hash": passwords.pbkdf2_sha512(admin_password), "unusable_hash": passwords.unusable()}
     with psycopg.connect(dsn, autocommit=True) as conn:
+        leaks.ensure_fingerprint_table(conn)  # empty unless recorded: then there is nothing to avoid
         work = plan(conn, policy, admin_user_id(conn))
         dependents = _dependents_of_deleted(conn, work)
     stats: dict = {"rows": {}, "seconds": {}, "columns": work.columns}
