@@ -1,8 +1,13 @@
 """Shared fixtures: real PostgreSQL clusters started by the platform's own cluster code."""
 
-import pytest
+import subprocess
 
-from resources.postgres import throwaway_cluster
+import pytest
+from psycopg import sql
+
+from odoosh.scrub.policy import load_policy
+from resources.postgres import pg_tool, throwaway_cluster
+from tests import odoo_fill
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +25,52 @@ def fresh_db(pg, request):
     pg.create_database(name)
     yield name
     pg.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def policy():
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def templates(pg, policy):
+    """One database per real Odoo schema dump (../shared/odoo-schemas), filled with personal
+    data, built once per session as a template for the tests' copies."""
+    assert odoo_fill.SCHEMAS.is_dir(), f"{odoo_fill.SCHEMAS} is missing: the real Odoo schemas are needed"
+    with pg.connect(autocommit=True) as conn:
+        for role in ("openpg", "prisma"):  # the dumps' owners
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(role)))
+    names = {}
+    for key, dump in odoo_fill.DUMPS.items():
+        name = f"tpl_{key}"
+        pg.drop_database(name)
+        pg.create_database(name)
+        subprocess.run([pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                        str(odoo_fill.SCHEMAS / dump)], check=True, capture_output=True)
+        with pg.connect(name, autocommit=True) as conn:  # one lock per statement
+            odoo_fill.drop_constraints(conn)
+        with pg.connect(name) as conn:
+            odoo_fill.fill(conn, policy, odoo_fill.PERSONS)
+            conn.execute("UPDATE res_users SET login = 'admin' WHERE id = (SELECT min(id) FROM res_users)")
+        names[key] = name
+    yield names
+    for name in names.values():
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def copy_of(pg, templates, request):
+    """`copy_of(key)`: a new database copied from the filled template of one schema dump."""
+    made = []
+
+    def make(key: str) -> str:
+        name = f"t_{key}_{len(made)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "")
+        pg.drop_database(name)
+        pg.create_database(name, template=templates[key])
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        pg.drop_database(name)

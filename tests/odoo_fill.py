@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from faker import Faker
@@ -23,6 +24,12 @@ from odoosh.scrub.policy import Policy
 
 ROWS = 12
 PARTNERS = 60
+SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "odoo-schemas"
+DUMPS = {
+    "o16": "odoo16-maaranodoo-mmdb.sql",
+    "o16base": "odoo16-maaranodoo-mmdb007-base.sql",
+    "o12": "odoo12-prisma-schema-examples.sql",
+}
 
 
 @dataclass
@@ -154,3 +161,6 @@ def _special(table: str, col: catalog.Column, i: int):
     if (table, col.name) == ("res_partner", "type"):
         return "contact"
     return None
+
+
+PERSONS = people(40)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from odoosh.neutralize import neutralize, verify_neutralized
-from tests.test_scrub import copy_of, policy, templates  # noqa: F401 (fixtures)
 
 SETTINGS = {"base_url": "http://staging.test", "smtp_host": "127.0.0.1", "smtp_port": 1025}
 

@@ -14,73 +14,14 @@ from odoosh.scrub import coverage, leaks, passwords, scrubber
 from odoosh.scrub.policy import PolicyError, load_policy
 from tests import odoo_fill
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "odoo-schemas"
-DUMPS = {
-    "o16": "odoo16-maaranodoo-mmdb.sql",
-    "o16base": "odoo16-maaranodoo-mmdb007-base.sql",
-    "o12": "odoo12-prisma-schema-examples.sql",
-}
 SALT = "test-salt"
-PERSONS = odoo_fill.people(40)
-
-
-@pytest.fixture(scope="session")
-def policy():
-    return load_policy()
-
-
-@pytest.fixture(scope="session")
-def templates(pg, policy):
-    """One filled template database per schema dump, built once per session."""
-    import subprocess
-
-    from resources.postgres import pg_tool
-
-    if not SCHEMAS.is_dir():
-        pytest.skip(f"{SCHEMAS} is missing")
-    with pg.connect(autocommit=True) as conn:
-        for role in ("openpg", "prisma"):
-            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-                conn.execute(f"CREATE ROLE {role}")
-    names = {}
-    for key, dump in DUMPS.items():
-        name = f"tpl_{key}"
-        pg.drop_database(name)
-        pg.create_database(name)
-        subprocess.run([pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(SCHEMAS / dump)],
-                       check=True, capture_output=True)
-        with pg.connect(name, autocommit=True) as conn:  # one lock per statement
-            odoo_fill.drop_constraints(conn)
-        with pg.connect(name) as conn:
-            odoo_fill.fill(conn, policy, PERSONS)
-            conn.execute("UPDATE res_users SET login = 'admin' WHERE id = (SELECT min(id) FROM res_users)")
-        names[key] = name
-    yield names
-    for name in names.values():
-        pg.drop_database(name)
-
-
-@pytest.fixture
-def copy_of(pg, templates, request):
-    made = []
-
-    def make(key: str) -> str:
-        name = f"t_{key}_{len(made)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "")
-        pg.drop_database(name)
-        pg.create_database(name, template=templates[key])
-        made.append(name)
-        return name
-
-    yield make
-    for name in made:
-        pg.drop_database(name)
 
 
 def _scrub(pg, db, policy, salt=SALT, admin_password="staging-pw"):
     return scrubber.scrub(pg.dsn(db), policy, salt=salt, admin_password=admin_password, jobs=2, progress=lambda m: None)
 
 
-@pytest.mark.parametrize("key", list(DUMPS))
+@pytest.mark.parametrize("key", list(odoo_fill.DUMPS))
 def test_default_policy_covers_and_scrubs_every_schema(pg, copy_of, policy, key):
     db = copy_of(key)
     with pg.connect(db) as conn:
@@ -185,7 +126,7 @@ def test_translations_are_scrubbed_in_every_language(pg, copy_of, policy):
     with pg.connect(db) as conn:
         value = conn.execute("SELECT website_description FROM res_partner LIMIT 1").fetchone()[0]
     assert set(value) == {"en_US", "fr_FR"}
-    assert not any(p.email in str(value) for p in PERSONS)
+    assert not any(p.email in str(value) for p in odoo_fill.PERSONS)
 
 
 def test_policy_errors_name_file_and_entry(tmp_path):
