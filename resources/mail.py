@@ -9,13 +9,11 @@ HTTP API, which `MailpitClient` reads.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +27,7 @@ import dagster as dg
 
 import odoosh
 from odoosh.mail_catcher import PID_FILE, PORTS_FILE
+from odoosh.ports import port_in_use
 
 MAILPIT_SMTP_PORT = 1025  # Mailpit's default, for api_url without smtp_port
 START_TIMEOUT_S = 15
@@ -233,7 +232,7 @@ class MailCatcher(dg.ConfigurableResource):
         if before.get("smtp_host") != self.smtp_host:
             before = {}
         if self.smtp_port:
-            if _port_in_use(self.smtp_host, self.smtp_port):
+            if port_in_use(self.smtp_host, self.smtp_port):
                 raise MailError(
                     f"SMTP port {self.smtp_port} on {self.smtp_host} is already in use by another "
                     "process, so the mail catcher cannot listen there. Stop that process, or set "
@@ -314,22 +313,9 @@ def _is_catcher(pid: int, state_dir: Path) -> bool:
     return b"odoosh.mail_catcher" in argv and os.fsencode(state_dir) in argv
 
 
-def _port_in_use(host: str, port: int) -> bool:
-    """Whether a listener holds the port. SO_REUSEADDR as the servers use it, so connections
-    of a just-stopped catcher in TIME_WAIT do not count as busy."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            return exc.errno == errno.EADDRINUSE  # other errors are the catcher's to report
-        return False
-
-
 def _reusable(host: str, port: int | None) -> int:
     """The port a previous catcher had, if still free (stable addresses across restarts), else 0."""
-    return port if port and not _port_in_use(host, port) else 0
+    return port if port and not port_in_use(host, port) else 0
 
 
 def _read_from(path: Path, offset: int) -> str:

@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ import dagster as dg
 from odoosh.odoo_config import (OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config,
                                 write_odoo_config)
 from odoosh.smoke import http_health
-from resources.postgres import free_port
+from odoosh.ports import free_port, port_in_use
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # Options the runtime derives from the DSN and the environment itself, not from start()'s caller.
@@ -166,7 +165,7 @@ class OdooEnvironment:
     # ---- internals
 
     def _launch(self, config: OdooConfig) -> None:
-        if _port_taken(config.http_interface, config.http_port):
+        if port_in_use(config.http_interface, config.http_port):
             raise OdooRuntimeError(
                 f"Port {config.http_port} on {config.http_interface or 'all interfaces'} is already in "
                 f"use by another process, so environment {self.name!r} cannot listen there. Stop that "
@@ -215,7 +214,7 @@ class OdooEnvironment:
         if self.http_port:
             return self.http_port
         kept = self._state().get("http_port")
-        if kept and (running or not _port_taken(self.http_interface, kept)):
+        if kept and (running or not port_in_use(self.http_interface, kept)):
             return kept
         return free_port()
 
@@ -303,21 +302,6 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
     """Signal the server and its children (workers): it leads its own session and group."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signum)
-
-
-def _port_taken(interface: str, port: int) -> bool:
-    """Whether something listens on the port.
-
-    Binds with SO_REUSEADDR, as the HTTP server does, so connections of a previous run lingering
-    in TIME_WAIT do not count as a busy port.
-    """
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((interface, port))
-        except OSError:
-            return True
-    return False
 
 
 def _connect_host(interface: str) -> str:

@@ -18,7 +18,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -30,6 +29,8 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from odoosh.ports import free_port, port_in_use
 
 SUPERUSER = "odoosh"
 DEFAULT_SERVER_USER = "postgres"
@@ -133,24 +134,6 @@ class ServerUser:
                     f"{path}. Put the state directory somewhere it can reach (ODOOSH_STATE_DIR, "
                     "e.g. /var/lib/odoosh) or open that directory with chmod o+x."
                 )
-
-
-# --------------------------------------------------------------------------- ports
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-        return False
 
 
 # --------------------------------------------------------------------------- cluster
@@ -291,7 +274,7 @@ class PostgresCluster:
         fixed = self.port
         remembered = json.loads(self._meta_file.read_text()).get("port")
         port = fixed or remembered or free_port()
-        if port_in_use(port):
+        if port_in_use("127.0.0.1", port):
             if fixed:
                 raise PostgresError(
                     f"Port {port} on 127.0.0.1 is already in use by another process. Stop that "

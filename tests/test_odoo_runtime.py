@@ -15,7 +15,7 @@ import pytest
 from odoosh.odoo_config import read_odoo_config
 from odoosh.smoke import http_health
 from resources.odoo import OdooEnvironment, OdooRuntime, OdooRuntimeError, validate_environment_name
-from resources.postgres import free_port
+from odoosh.ports import free_port
 
 
 def alive(pid: int) -> bool:

@@ -19,20 +19,9 @@ from psycopg.conninfo import make_conninfo
 from odoosh.odoo_config import (OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config,
                                 write_odoo_config)
 from odoosh.smoke import http_health
-from resources.postgres import free_port
+from odoosh.ports import free_port
+from tests import odoo16_tables
 
-# res_company as Odoo 16 creates it (base module only), from odoo16-maaranodoo-mmdb007-base.sql
-RES_COMPANY_DDL = """
-CREATE TABLE res_company (
-    id integer NOT NULL PRIMARY KEY, name character varying NOT NULL, partner_id integer NOT NULL,
-    currency_id integer NOT NULL, sequence integer, create_date timestamp without time zone,
-    parent_id integer, paperformat_id integer, external_report_layout_id integer, create_uid integer,
-    write_uid integer, email character varying, phone character varying, mobile character varying,
-    base_onboarding_company_state character varying, font character varying,
-    primary_color character varying, secondary_color character varying,
-    layout_background character varying NOT NULL, report_footer jsonb, report_header text,
-    company_details text, active boolean, write_date timestamp without time zone, logo_web bytea
-)"""
 REQUEST_LINE = re.compile(
     r"(?P<asctime>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (?P<pid>\d+) INFO (?P<db>\S+) werkzeug: "
     r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d\] "
@@ -164,7 +153,7 @@ def test_db_server_status_reports_the_database_like_odoo(launch, pg, fresh_db, u
 
 def test_login_page_shows_the_company_name(launch, pg, fresh_db):
     with pg.connect(fresh_db) as conn:
-        conn.execute(RES_COMPANY_DDL)
+        conn.execute(odoo16_tables.RES_COMPANY)
         conn.execute("INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
                      "VALUES (2, 'Second', 2, 1, 'Blank'), (1, 'Müller & Söhne <GmbH>', 1, 1, 'Blank')")
     standin = launch(pg.dsn(fresh_db))
@@ -176,7 +165,7 @@ def test_login_page_shows_the_company_name(launch, pg, fresh_db):
 
 def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     with pg.connect(fresh_db) as conn:
-        conn.execute(RES_COMPANY_DDL)
+        conn.execute(odoo16_tables.RES_COMPANY)
         conn.execute("INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
                      "VALUES (1, 'ACME', 1, 1, 'Blank')")
     standin = launch(pg.dsn(fresh_db))
