@@ -31,7 +31,10 @@ def build() -> int:
 
     dagster_home()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(BUILD_JOB).execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     for evaluation in result.get_asset_check_evaluations():
         status = "passed" if evaluation.passed else "FAILED"
