@@ -165,13 +165,13 @@ def scrubbed_dump(
     kinds={"postgres", "odoo"},
     owners=OWNERS,
     description="Staging: the scrubbed dump restored under a temporary name, checked, then swapped in atomically.",
-    automation_condition=dg.AutomationCondition.all_deps_blocking_checks_passed(),
+    # A new scrubbed dump flows on to staging, but only once its gates have passed.
+    automation_condition=dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed(),
 )
 def staging_database(
     context: dg.AssetExecutionContext,
     scrubbed_artifacts: ArtifactStore,
     staging: StagingServer,
-    scrubbing: Scrubbing,
     odoo: OdooRuntime,
     mail: MailCatcher,
 ) -> dg.MaterializeResult:

@@ -219,9 +219,9 @@ class PostgresCluster:
     def _prepare_root(self, user: ServerUser) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-        except PermissionError:
+        except OSError as exc:
             raise PostgresError(
-                f"Cannot create {self.root}: permission denied. Choose a state directory you own "
+                f"Cannot create {self.root}: {exc.strerror}. Choose a state directory you own "
                 "(ODOOSH_STATE_DIR)."
             ) from None
         if not os.access(self.root, os.W_OK):
@@ -289,12 +289,12 @@ class PostgresCluster:
         self._meta_file.write_text(json.dumps(meta))
 
     def is_running(self) -> bool:
-        if not self._meta_file.is_file() or not (self.data_dir / "postmaster.pid").exists():
+        if not (self.data_dir / "postmaster.pid").exists():
             return False
         result = ServerUser.resolve().run(
             [pg_tool("pg_ctl"), "-D", str(self.data_dir), "status"], cwd=self.root, timeout=30
         )
-        if result.returncode == 0 and self.port is None:
+        if result.returncode == 0 and self.port is None and self._meta_file.is_file():
             self.port = json.loads(self._meta_file.read_text()).get("port")
         return result.returncode == 0
 
@@ -311,8 +311,7 @@ class PostgresCluster:
 
     def destroy(self) -> None:
         """Stop the server and delete every file of the cluster."""
-        if self.is_initialised() or (self.data_dir / "postmaster.pid").exists():
-            self.stop()
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     # ---- databases
