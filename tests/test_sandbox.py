@@ -12,6 +12,7 @@ import pytest
 
 from odoosh_assets.production import production_database, production_environment
 from resources.postgres import connect
+from odoosh_assets.definitions import make_definitions
 from tests.sandbox_helpers import env_without, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,3 +133,16 @@ def test_definitions_validate():
         cwd=REPO, capture_output=True, text=True, env=env_without("DAGSTER_HOME"), timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_weekly_staging_refresh_schedule(monkeypatch):
+    monkeypatch.setenv("ODOOSH_TIMEZONE", "Europe/Brussels")
+    import importlib
+
+    import schedules.staging
+
+    schedule = importlib.reload(schedules.staging).weekly_staging_refresh
+    assert schedule.cron_schedule == "0 2 * * 0"  # Sunday 02:00
+    assert schedule.execution_timezone == "Europe/Brussels"
+    keys = {k.to_user_string() for k in schedule.job.selection.resolve(make_definitions().resolve_asset_graph())}
+    assert keys == {"prod_snapshot", "scrubbed_dump", "staging_database"}

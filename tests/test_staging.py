@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 
 from odoosh import smoke
+from odoosh.odoo_config import read_odoo_config
 from odoosh_assets.production import production_database
 from odoosh_assets.staging import prod_snapshot, scrubbed_dump, staging_database
 from resources.postgres import connect, pg_tool
@@ -96,6 +97,11 @@ def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
     assert param(staging_dsn, "web.base.url") == staging_environment_url(box)
     with connect(staging_dsn) as conn:
         assert conn.execute("SELECT count(*) FROM ir_cron WHERE active").fetchone()[0] <= 1
+    # Staging's Odoo itself sends to the catcher and runs no cron worker.
+    config = read_odoo_config(box.defs.resources["odoo"].environment("staging").config_file)
+    catcher = box.defs.resources["mail"].ensure_running()
+    assert (config.smtp_server, config.smtp_port) == (catcher.smtp_host, catcher.smtp_port)
+    assert config.max_cron_threads == 0
 
     meta = result.asset_materializations_for_node("scrubbed_dump")[0].metadata
     assert meta["published"].value is True
@@ -180,20 +186,23 @@ def _wait_for_restore_into_candidate(staging, proc, timeout: float = 120) -> boo
 
 @pytest.mark.parametrize("key", list(odoo_fill.DUMPS))
 def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
-    """ODOOSH_PROD_DSN pointing at a database of a real Odoo schema filled with personal data."""
+    """ODOOSH_PROD_DSN and ODOOSH_STAGING_DSN pointing at servers the platform did not start:
+    production is a database of a real Odoo schema filled with personal data."""
     prod_db = copy_of(key)
+    staging_db = f"staging_{key}"
     with pg.connect(prod_db, autocommit=True) as conn:  # the dumps have no module rows
         conn.execute("INSERT INTO ir_module_module (name, state) VALUES ('base', 'installed'), "
                      "('web', 'installed'), ('mail', 'installed')")
-    with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db)) as box:
+    with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db), ODOOSH_STAGING_DSN=pg.dsn(staging_db)) as box:
         result = box.run(dg.AssetSelection.assets(production_database, prod_snapshot, scrubbed_dump, staging_database))
         checks = box.checks(result)
         assert result.success
         assert set(checks) == ALL_CHECKS
         assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
-        staging = box.defs.resources["staging"]
-        text = subprocess.run([pg_tool("pg_dump"), "--data-only", staging.dsn_for(staging.database)],
+        text = subprocess.run([pg_tool("pg_dump"), "--data-only", pg.dsn(staging_db)],
                               capture_output=True, text=True, check=True).stdout
+        assert not (box.state_dir / "clusters" / "staging").exists()  # the configured server was used
+    pg.drop_database(staging_db)
     # An independent look at everything staging holds: none of the people filled in is there.
     assert len(text) > 10_000
     found = [p.email for p in odoo_fill.PERSONS if p.email in text] + \
