@@ -1,6 +1,10 @@
 """Shared fixtures: real PostgreSQL clusters started by the platform's own cluster code."""
 
+import os
+import socket
 import subprocess
+import sys
+import time
 
 import pytest
 from psycopg import sql
@@ -74,3 +78,42 @@ def copy_of(pg, templates, request):
     yield make
     for name in made:
         pg.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def fake_aws() -> dict[str, str]:
+    """Environment for the loopback S3 double: fake credentials, no AWS config files."""
+    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory):
+    """A real S3 API (moto_server) on a free loopback port, for the test session."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"moto_server did not start on port {port}:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -7,7 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+
+import boto3
 
 import dagster as dg
 import pytest
@@ -208,3 +211,22 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
     found = [p.email for p in odoo_fill.PERSONS if p.email in text] + \
             [p.name for p in odoo_fill.PERSONS if p.name in text]
     assert not found, f"{len(found)} personal values of production are in staging"
+
+
+def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):
+    """Snapshots and scrubbed dumps in S3-compatible storage (a loopback moto server)."""
+    bucket = f"odoosh-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=bucket)
+    stores = {"ODOOSH_PROD_ARTIFACTS": f"s3://{bucket}/prod", "ODOOSH_SCRUBBED_ARTIFACTS": f"s3://{bucket}/scrubbed",
+              "ODOOSH_S3_ENDPOINT_URL": moto_endpoint}
+    with sandbox(**stores, **fake_aws) as box:
+        result = box.run(dg.AssetSelection.groups("production", "staging"))
+        assert result.success
+        assert all(e.passed for e in result.get_asset_check_evaluations())
+        assert not (box.state_dir / "artifacts").exists()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert any(k.startswith("prod/snapshots/") and k.endswith("/.complete") for k in keys)
+    assert any(k.startswith("scrubbed/dumps/") and k.endswith("/dump/toc.dat") for k in keys)
+    assert "scrubbed/current.json" in keys
