@@ -10,11 +10,15 @@ import dagster as dg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from resources.postgres import PostgresClusters, PostgresError, connect
+from resources.postgres import PostgresClusters, connect
 
 SANDBOX_CLUSTER = "staging"
 CANDIDATE_SUFFIX = "__odoosh_new"
 PREVIOUS_SUFFIX = "__odoosh_previous"
+
+
+class StagingConfigError(RuntimeError):
+    """Staging cannot be built as configured; the message names the setting."""
 
 
 class StagingServer(dg.ConfigurableResource):
@@ -103,7 +107,7 @@ class Scrubbing(dg.ConfigurableResource):
             return self.admin_password
         if sandbox:
             return "admin"  # the sandbox's staging is local and holds only fake data
-        raise PostgresError(
+        raise StagingConfigError(
             "ODOOSH_STAGING_ADMIN_PASSWORD is not set: staging resets every password and needs the "
             "one its admin should log in with."
         )

@@ -196,7 +196,8 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
     with pg.connect(prod_db, autocommit=True) as conn:  # the dumps have no module rows
         conn.execute("INSERT INTO ir_module_module (name, state) VALUES ('base', 'installed'), "
                      "('web', 'installed'), ('mail', 'installed')")
-    with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db), ODOOSH_STAGING_DSN=pg.dsn(staging_db)) as box:
+    secrets = {"ODOOSH_STAGING_ADMIN_PASSWORD": "staging-admin-pw", "ODOOSH_SCRUB_SALT": "a-salt-from-the-vault"}
+    with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db), ODOOSH_STAGING_DSN=pg.dsn(staging_db), **secrets) as box:
         result = box.run(dg.AssetSelection.assets(production_database, prod_snapshot, scrubbed_dump, staging_database))
         checks = box.checks(result)
         assert result.success
