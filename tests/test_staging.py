@@ -20,6 +20,7 @@ from odoosh.odoo_config import read_odoo_config
 from odoosh_assets.production import production_database
 from odoosh_assets.staging import prod_snapshot, scrubbed_dump, staging_database
 from resources.postgres import connect, pg_tool
+from resources.staging import Scrubbing, StagingConfigError
 from tests import odoo_fill
 from tests.sandbox_helpers import sandbox
 
@@ -231,3 +232,13 @@ def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):
     assert any(k.startswith("prod/snapshots/") and k.endswith("/.complete") for k in keys)
     assert any(k.startswith("scrubbed/dumps/") and k.endswith("/dump/toc.dat") for k in keys)
     assert "scrubbed/current.json" in keys
+
+
+def test_external_staging_needs_an_admin_password(tmp_path):
+    scrubbing = Scrubbing(state_dir=str(tmp_path))
+    assert scrubbing.resolved_admin_password(sandbox=True) == "admin"
+    with pytest.raises(StagingConfigError, match="ODOOSH_STAGING_ADMIN_PASSWORD"):
+        scrubbing.resolved_admin_password(sandbox=False)
+    salt = scrubbing.resolved_salt()  # the sandbox's generated salt is kept, private
+    assert len(salt) == 64 and scrubbing.resolved_salt() == salt
+    assert (tmp_path / "scrub_salt").stat().st_mode & 0o777 == 0o600
