@@ -1,12 +1,12 @@
 """Benchmark: the staging pipeline against plain pg_dump -Fd -j N + pg_restore -j N.
 
-Builds a synthetic Odoo production database (scale 500 is about 1 GB), then in one run times
+Builds a synthetic Odoo production database (scale 50 is about 1.1 GB), then in one run times
   pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, index, verify, dump scrubbed,
             staging restore, swap
   plain:    pg_dump -Fd -j N, pg_restore -j N into a new database
 and prints both and their ratio. Every server is a throwaway cluster removed at the end.
 
-    .venv/bin/python bench/staging_pipeline.py --scale 500 [--jobs 2]
+    .venv/bin/python bench/staging_pipeline.py --scale 50 [--jobs 2]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from odoosh import dumps, pipeline, synthetic
+from odoosh.settings import SANDBOX_POLICY
 from odoosh.scrub.policy import load_policy
 from resources.postgres import PostgresCluster, PostgresClusters, throwaway_cluster
 from resources.staging import CANDIDATE_SUFFIX, SANDBOX_CLUSTER, StagingServer
@@ -28,7 +29,7 @@ STAGING_DB = "odoo_staging"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=500)
+    parser.add_argument("--scale", type=float, default=50)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -90,7 +91,7 @@ def _pipeline(prod: PostgresCluster, clusters: PostgresClusters, work: Path, job
     phases = pipeline.Phases(log)
     staging = StagingServer(dsn=None, clusters=clusters, database_name=STAGING_DB)
     settings = pipeline.QuarantineSettings(
-        policy=load_policy(), salt="bench-salt", admin_password="admin", base_url="http://staging.invalid",
+        policy=load_policy([SANDBOX_POLICY]), salt="bench-salt", admin_password="admin", base_url="http://staging.invalid",
         smtp_host="127.0.0.1", smtp_port=1025, jobs=jobs, work_dir=work,
     )
     with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:

@@ -33,6 +33,7 @@ CHUNK_BLOCKS = 8192  # 64 MiB of heap per chunk
 TID_RANGE_SCAN = 140000  # server_version_num from which ctid ranges are read without a full scan
 REDACTED_EMAIL = "redacted@example.com"
 REDACTED_PHONE = "+1 555 0100"
+FAKE_VARIANTS = 4  # candidate fakes per value, for steering clear of production's own values
 
 Progress = Callable[[str], None]
 I = sql.Identifier
@@ -77,13 +78,15 @@ def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
     """A fake that is not one of production's values (as the leak gate normalises them).
 
     Pools and production can share realistic values ("Anna Smith"); such a fake would be
-    indistinguishable from a leak. The first variant that production does not hold wins;
-    a second collision is left for the gate to report.
+    indistinguishable from a leak. The first of FAKE_VARIANTS candidates that production does
+    not hold wins (false sorts first); if all collide, the gate reports it.
     """
     def build(v: sql.Composable) -> sql.Composable:
-        first, second = make(v, 0), make(v, 1)
-        return sql.SQL("CASE WHEN {seen} THEN {second} ELSE {first} END").format(
-            seen=leaks.in_production(norm(first)), first=first, second=second)
+        candidates = sql.SQL(", ").join(make(v, variant) for variant in range(FAKE_VARIANTS))
+        return sql.SQL(
+            "(SELECT c FROM unnest(ARRAY[{candidates}]) WITH ORDINALITY AS f(c, n) "
+            "ORDER BY {seen}, n LIMIT 1)"
+        ).format(candidates=candidates, seen=leaks.in_production(norm(sql.SQL("f.c"))))
     return build
 
 
