@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
 
-import psycopg
 import pytest
 
 from odoosh import neutralize
