@@ -111,7 +111,7 @@ INSERT INTO website (id, sequence, company_id, default_lang_id, user_id, name, d
                      custom_code_head, robots_txt, auto_redirect_lang, cookies_bar, configurator_done,
                      has_social_default_image, cdn_activated, specific_user_account,
                      create_uid, write_uid, create_date, write_date)
-SELECT 1, 10, 1, 1, 3, c.name, 'https://www.' || c.domain, co.social_twitter, co.social_facebook,
+SELECT 1, 10, 1, 1, 3, c.name || ' Online', 'https://www.' || c.domain, co.social_twitter, co.social_facebook,
        co.social_linkedin, co.social_instagram, 'G-' || upper(pg_temp.secret('ga', 10)),
        'google' || pg_temp.secret('search-console', 16) || '.html', 'AIzaSy' || pg_temp.secret('maps', 33),
        pg_temp.secret('plausible', 24), 'www.' || c.domain, 'b2c',
