@@ -3,8 +3,9 @@
 Builds a synthetic Odoo production database (scale 50 is about 1.1 GB), then in one run times
   pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, index, verify, dump scrubbed,
             staging restore, swap
-  plain:    pg_dump -Fd -j N, pg_restore -j N into a new database
-and prints both and their ratio. Every server is a throwaway cluster removed at the end.
+  plain:    pg_dump -Fd -j N, pg_restore -j N into a new database, once with pg_dump's default
+            compression and once with the pipeline's (-Z 1)
+and prints them and the ratios. Every server is a throwaway cluster removed at the end.
 
     .venv/bin/python bench/staging_pipeline.py --scale 50 [--jobs 2]
 """
@@ -41,7 +42,9 @@ def main() -> None:
     try:
         with throwaway_cluster(durable=True, base_dir=str(work)) as prod:
             size = _build(prod, args)
-            plain = _plain(prod, clusters.cluster(SANDBOX_CLUSTER), work, args.jobs, log)
+            staging_cluster = clusters.cluster(SANDBOX_CLUSTER)
+            plain = _plain(prod, staging_cluster, work, args.jobs, log, compression=None)
+            same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
             started = time.monotonic()
             phases = _pipeline(prod, clusters, work, args.jobs, log)
             total_pipeline = time.monotonic() - started
@@ -50,15 +53,19 @@ def main() -> None:
         clusters.existing(SANDBOX_CLUSTER).destroy()
         shutil.rmtree(work, ignore_errors=True)
 
-    total_plain = sum(plain.values())
-    print(f"\n{'phase':<45}{'seconds':>10}")
+    print(f"\n{'phase':<50}{'seconds':>10}")
     for name, seconds in phases.items():
-        print(f"{'pipeline ' + name:<45}{seconds:>10.1f}")
-    for name, seconds in plain.items():
-        print(f"{'plain ' + name:<45}{seconds:>10.1f}")
-    print(f"\ndatabase size {size / 1e9:.2f} GB")
-    print(f"pipeline total {total_pipeline:.1f}s, plain pg_dump+pg_restore {total_plain:.1f}s")
-    print(f"ratio pipeline/plain = {total_pipeline / total_plain:.2f}")
+        print(f"{'pipeline ' + name:<50}{seconds:>10.1f}")
+    level = f"-Z {dumps.COMPRESSION}"
+    for label, figures in (("plain", plain), (f"plain {level}", same_level)):
+        for name, seconds in figures.items():
+            print(f"{label + ' ' + name:<50}{seconds:>10.1f}")
+    print(f"\ndatabase size {size / 1e9:.2f} GB, jobs {args.jobs}")
+    print(f"pipeline total {total_pipeline:.1f}s (its dumps use {level})")
+    for label, figures in (("plain pg_dump + pg_restore (pg_dump's default compression)", plain),
+                           (f"plain pg_dump {level} + pg_restore (the pipeline's compression)", same_level)):
+        print(f"ratio pipeline / {label}: {total_pipeline:.1f} / {sum(figures.values()):.1f} "
+              f"= {total_pipeline / sum(figures.values()):.2f}")
 
 
 def _build(prod: PostgresCluster, args) -> int:
@@ -73,11 +80,13 @@ def _build(prod: PostgresCluster, args) -> int:
     return size
 
 
-def _plain(prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, jobs: int, log) -> dict[str, float]:
+def _plain(prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, jobs: int, log,
+           compression: int | None) -> dict[str, float]:
+    """pg_dump + pg_restore of production into the staging cluster, nothing else."""
     seconds = {}
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         started = time.monotonic()
-        dumps.dump(prod.dsn("odoo"), Path(tmp) / "dump", jobs=jobs, log=log)
+        dumps.dump(prod.dsn("odoo"), Path(tmp) / "dump", jobs=jobs, log=log, compression=compression)
         seconds["pg_dump"] = time.monotonic() - started
         staging_cluster.create_database("plain")
         started = time.monotonic()

@@ -18,13 +18,19 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from resources.postgres import PostgresError, describe_dsn, pg_tool
 
 LOG_EVERY_S = 5.0
+# gzip level 1: measured on a 1.2 GB Odoo database, pg_dump's default level takes 2.7 times
+# as long (24 s against 9 s with 2 jobs) for a dump only 13 % smaller.
+COMPRESSION = 1
 Log = Callable[[str], None]
 
 
 def dump(dsn: str, out_dir: Path, *, jobs: int, log: Log, snapshot: str | None = None,
-         exclude_schemas: Sequence[str] = ()) -> None:
-    """`pg_dump -Fd -j jobs` of the database at `dsn` into `out_dir` (which must not exist)."""
+         exclude_schemas: Sequence[str] = (), compression: int | None = COMPRESSION) -> None:
+    """`pg_dump -Fd -j jobs -Z compression` (None: pg_dump's default) of the database at `dsn`
+    into `out_dir` (which must not exist)."""
     args = ["-Fd", "-j", str(jobs), "-f", str(out_dir), "--no-sync"]
+    if compression is not None:
+        args += ["-Z", str(compression)]
     if snapshot:
         args += ["--snapshot", snapshot]
     for schema in exclude_schemas:

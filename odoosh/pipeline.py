@@ -158,7 +158,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
         with phases("verify"), connect(dsn) as conn:
             gates = Gates(
                 unclassified_columns=coverage.unclassified_columns(conn, settings.policy),
-                leaks=leaks.find_leaks(conn, settings.salt, dsn=dsn, jobs=settings.jobs),
+                leaks=leaks.find_leaks(dsn, settings.salt, jobs=settings.jobs),
                 neutralisation_failures=neutralize.verify_neutralized(
                     conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port),
             )

@@ -45,10 +45,12 @@ class Person:
 
 
 def people(count: int, seed: int = 7) -> list[Person]:
+    """Distinct persons with names as real data has them: no two share a first or a last name
+    (so each name is unique without a telltale number), accents included."""
     fake = Faker(["en_US", "fr_FR", "de_DE"])
     fake.seed_instance(seed)
     return [
-        Person(f"{fake.first_name()} {fake.last_name()} {i}", f"person{i}.{fake.user_name()}@{fake.free_email_domain()}",
+        Person(f"{fake.unique.first_name()} {fake.unique.last_name()}", f"person{i}.{fake.user_name()}@{fake.free_email_domain()}",
                f"+32 2 {fake.numerify('### ## ##')}", fake.street_address(), fake.city(), fake.postcode(),
                f"BE0{fake.numerify('#########')}", fake.iban())
         for i in range(count)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import subprocess
 
 import pytest
 
 from odoosh import neutralize
 from odoosh.scrub import coverage, leaks, passwords, scrubber
 from odoosh.scrub.policy import PolicyError, load_policy
+from resources.postgres import pg_tool
 from tests import odoo_fill
 
 SALT = "test-salt"
@@ -19,23 +22,34 @@ def _scrub(pg, db, policy, salt=SALT, admin_password="staging-pw"):
     return scrubber.scrub(pg.dsn(db), policy, salt=salt, admin_password=admin_password, jobs=2, progress=lambda m: None)
 
 
+def _persons_in_dump(pg, db) -> list[str]:
+    """The filled persons' names and emails found anywhere in the database's data: a look
+    that shares nothing with the leak gate."""
+    text = subprocess.run([pg_tool("pg_dump"), "--data-only", pg.dsn(db)],
+                          capture_output=True, text=True, check=True).stdout
+    return [v for p in odoo_fill.PERSONS for v in (p.name, p.email) if v in text]
+
+
 @pytest.mark.parametrize("key", list(odoo_fill.DUMPS))
 def test_default_policy_covers_and_scrubs_every_schema(pg, copy_of, policy, key):
     db = copy_of(key)
+    assert len(_persons_in_dump(pg, db)) == 2 * len(odoo_fill.PERSONS)
     with pg.connect(db) as conn:
         assert coverage.unclassified_columns(conn, policy) == []
         assert sum(leaks.record_fingerprints(conn, SALT).values()) > 100
-        before = leaks.find_leaks(conn, SALT)
+        conn.commit()
+        before = leaks.find_leaks(pg.dsn(db), SALT)
         assert before["res_partner.email"] > 0 and before["res_partner.name"] > 0
         neutralize.neutralize(conn, base_url="http://staging.test", smtp_host="127.0.0.1", smtp_port=1025)
         conn.commit()
     stats = _scrub(pg, db, policy)
     assert stats["rows"]["res_partner"] >= odoo_fill.PARTNERS
     with pg.connect(db) as conn:
-        assert leaks.find_leaks(conn, SALT, dsn=pg.dsn(db), jobs=2) == {}
+        assert leaks.find_leaks(pg.dsn(db), SALT) == {}
         assert coverage.unclassified_columns(conn, policy) == []
         assert neutralize.verify_neutralized(conn, base_url="http://staging.test",
                                              smtp_host="127.0.0.1", smtp_port=1025) == []
+    assert _persons_in_dump(pg, db) == []
 
 
 def test_custom_column_is_unclassified_and_leaks_when_kept(pg, copy_of, policy, tmp_path):
@@ -52,7 +66,7 @@ def test_custom_column_is_unclassified_and_leaks_when_kept(pg, copy_of, policy, 
     _scrub(pg, db, extended)
     with pg.connect(db) as conn:
         assert coverage.unclassified_columns(conn, extended) == []
-        assert leaks.find_leaks(conn, SALT) == {"res_partner.x_private_email": odoo_fill.PARTNERS}
+        assert leaks.find_leaks(pg.dsn(db), SALT) == {"res_partner.x_private_email": odoo_fill.PARTNERS}
 
 
 def _partner_and_user_emails(pg, db):
@@ -95,6 +109,44 @@ def test_admin_can_log_in_with_the_configured_password(pg, copy_of, policy):
     assert others and not any(passwords.verify("s3cret!", p) or passwords.verify("admin", p) for p in others)
 
 
+def test_gate_sees_names_inside_free_text(pg, copy_of, policy):
+    db = copy_of("o16base")
+    with pg.connect(db) as conn:
+        leaks.record_fingerprints(conn, SALT)
+    _scrub(pg, db, policy)
+    first, second = odoo_fill.PERSONS[1].name, odoo_fill.PERSONS[2].name
+    with pg.connect(db) as conn:
+        ids = [i for (i,) in conn.execute("SELECT id FROM ir_ui_view ORDER BY id LIMIT 3")]
+        # ir_ui_view is kept whole: the scrub leaves whatever it holds, as it would a real leak.
+        conn.execute("UPDATE ir_ui_view SET arch_prev = arch_prev || %s WHERE id = %s", (f" regards, {first}", ids[0]))
+        conn.execute("UPDATE ir_ui_view SET arch_db = jsonb_set(arch_db, '{fr_FR}', to_jsonb(%s::text)) WHERE id = %s",
+                     (f"<p>Cordialement,<br/>{second.upper()}</p>", ids[1]))
+        conn.execute("UPDATE ir_ui_view SET arch_prev = %s WHERE id = %s",
+                     ("<p>Sales Team: Purchase Order Confirmation, Jean-Luc O'Brien</p>", ids[2]))
+        conn.commit()
+        assert leaks.find_leaks(pg.dsn(db), SALT) == {"ir_ui_view.arch_db": 1, "ir_ui_view.arch_prev": 1}
+
+
+def test_redact_gives_a_name_in_text_the_fake_of_the_person(pg, copy_of, policy):
+    db = copy_of("o16base")
+    name = "Élise-Marie O'Brien"
+    with pg.connect(db) as conn:
+        partner_id = conn.execute("SELECT id FROM res_partner WHERE NOT is_company ORDER BY id LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE res_partner SET name = %s WHERE id = %s", (name, partner_id))
+        footer = {"en_US": f"Regards, {name}", "fr_FR": f"Cordialement, {name}"}
+        conn.execute("UPDATE res_company SET company_details = %s, report_footer = %s",
+                     (f"<p>Dear {name.upper().replace(' ', '&nbsp;')}, {name}'s order. Sales Team</p>", json.dumps(footer)))
+        leaks.record_fingerprints(conn, SALT)
+    _scrub(pg, db, policy)
+    with pg.connect(db) as conn:
+        fake = conn.execute("SELECT name FROM res_partner WHERE id = %s", (partner_id,)).fetchone()[0]
+        details, footers = conn.execute("SELECT company_details, report_footer FROM res_company LIMIT 1").fetchone()
+        assert leaks.find_leaks(pg.dsn(db), SALT) == {}
+    assert fake != name
+    assert details == f"<p>Dear {fake}, {fake}'s order. Sales Team</p>"
+    assert footers == {"en_US": f"Regards, {fake}", "fr_FR": f"Cordialement, {fake}"}
+
+
 def test_rerun_is_safe(pg, copy_of, policy):
     db = copy_of("o16base")
     with pg.connect(db) as conn:
@@ -102,7 +154,7 @@ def test_rerun_is_safe(pg, copy_of, policy):
     _scrub(pg, db, policy)
     _scrub(pg, db, policy)
     with pg.connect(db) as conn:
-        assert leaks.find_leaks(conn, SALT) == {}
+        assert leaks.find_leaks(pg.dsn(db), SALT) == {}
         assert conn.execute("SELECT count(*) FROM res_users WHERE login = 'admin'").fetchone()[0] == 1
 
 

@@ -3,24 +3,25 @@
 Before scrubbing, salted SHA-256 fingerprints of production's identifying values (person
 names, emails, phones, VAT numbers, bank accounts, street lines) are stored in schema
 `odoosh_quarantine` of the same database. After scrubbing, every text-like column of schema
-public (each string of a JSON document too) is compared with them: whole values, and the
-emails and phone numbers found inside free text and HTML. Only counts per column leave the
+public (each string of a JSON document too) is compared with them: whole values, the emails
+and phone numbers found inside free text and HTML, and every run of 2 to 4 capitalised words
+there, which is where a person's name sits in a sentence. Only counts per column leave the
 database, never values.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-
+from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from odoosh.scrub import catalog, patterns
+from odoosh.scrub import catalog, chunks, patterns
 
 SCHEMA = "odoosh_quarantine"
 TABLE = sql.Identifier(SCHEMA, "fingerprints")
 MAX_WHOLE_VALUE = 256  # no name, email or number is longer; skip hashing long texts whole
+REPEATED = 0.2  # distinct values per row under which a column is read value by value
 
 # Where production's identifying values live: (kind, table, column). Missing ones are skipped.
 SOURCES: dict[str, list[tuple[str, str]]] = {
@@ -42,6 +43,9 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
     "bank": [("res_partner_bank", "acc_number"), ("res_partner_bank", "sanitized_acc_number")],
     "street": [("res_partner", "street"), ("hr_employee", "private_street"), ("crm_lead", "street")],
 }
+
+# Tables whose rows belong to a partner, and the column holding its id.
+PARTNER_ID = {"res_partner": "id", "res_partner_bank": "partner_id"}
 
 _DIGITS = sql.SQL("regexp_replace({}, '\\D', '', 'g')")
 
@@ -68,12 +72,18 @@ def _normalised(kind: str, v: sql.Composable) -> sql.Composable:
     return sql.SQL("SELECT lower(btrim({v})) AS x WHERE length(btrim({v})) >= 4{words}").format(v=v, words=words)
 
 
-def _not_own_company(conn: psycopg.Connection, table: str) -> sql.Composable:
-    """The operator's own companies are not personal data: their names and addresses rightly
-    appear in staging (login page, website name, letterheads)."""
-    if table != "res_partner" or not catalog.has_column(conn, "res_company", "partner_id"):
+def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable) -> sql.Composable:
+    """A condition leaving out the operator's own companies: they are not personal data, and
+    their names and addresses rightly appear in staging (login page, website, letterheads),
+    also where another partner bears the same name."""
+    if not catalog.has_column(conn, "res_company", "partner_id"):
         return sql.SQL("")
-    return sql.SQL(" AND src.id NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)")
+    condition = sql.SQL(" AND lower(btrim({})) NOT IN (SELECT lower(btrim(name)) FROM res_company "
+                        "WHERE name IS NOT NULL)").format(value)
+    if table in PARTNER_ID:
+        condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)"
+                             ).format(sql.Identifier("src", PARTNER_ID[table]))
+    return condition
 
 
 def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
@@ -89,24 +99,29 @@ def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
             query = sql.SQL(
                 "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
                 "WHERE {v} IS NOT NULL{own} ON CONFLICT DO NOTHING"
-            ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind),
-                     t=sql.Identifier(table), values=_normalised(kind, v), v=v, own=_not_own_company(conn, table))
+            ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
+                     values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v))
             counts[kind] += conn.execute(query, _params(salt)).rowcount
+    # Statistics make the planner probe the fingerprints' key, not hash them for every row.
+    conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
     return counts
 
 
 def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bytea PRIMARY KEY, kind text NOT NULL)").format(TABLE))
+    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bytea, kind text, PRIMARY KEY (h, kind))").format(TABLE))
 
 
-def in_production(normalised: sql.Composable) -> sql.Composable:
-    """SQL truth of "this normalised value is one of production's": lets the scrubber steer
-    its fakes away from real values, which the gate could not tell from a leak. The
-    subquery is uncorrelated, so PostgreSQL hashes the fingerprints once per statement.
-    Needs the parameter `leak_salt` (`leak_salt(salt)`)."""
-    return sql.SQL("sha256(convert_to({salt} || {v}, 'UTF8')) IN (SELECT h FROM {fp})").format(
-        salt=sql.Placeholder("leak_salt"), v=normalised, fp=TABLE)
+def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
+    """SQL truth of "this normalised value is one of production's" (of `kind`, else of any):
+    lets the scrubber steer its fakes away from real values, which the gate could not tell
+    from a leak, and find the names it must replace. Correlated on purpose: PostgreSQL
+    hashes the fingerprints when they fit in memory and probes their primary key when they
+    do not, where an uncorrelated IN would rescan them for every row. Needs the parameter
+    `leak_salt` (`leak_salt(salt)`)."""
+    of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
+    return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = sha256(convert_to({salt} || {v}, 'UTF8')){of_kind})").format(
+        salt=sql.Placeholder("leak_salt"), v=normalised, fp=TABLE, of_kind=of_kind)
 
 
 def leak_salt(salt: str) -> str:
@@ -117,84 +132,150 @@ def drop_fingerprints(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
 
 
-def _candidates(v: sql.Composable) -> sql.Composable:
-    """Normalised strings of one text value that could match a fingerprint."""
+def name_windows(v: sql.Composable) -> sql.Composable:
+    """SELECT of every 2- to 4-word window (`x`) of the runs of capitalised words in text `v`,
+    normalised as names are fingerprinted (lower case, words joined by one space).
+
+    Window `g` of a run starts at word g / 3 + 1 and has 2 + g mod 3 words: one series per run.
+    """
     return sql.SQL(
-        "SELECT lower(btrim({v})) WHERE length({v}) <= {max} "
-        "UNION ALL SELECT {d} WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
-        "UNION ALL SELECT lower(m[1]) FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
-        "UNION ALL SELECT {md} FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone}"
+        "SELECT lower(array_to_string(r.words[g / 3 + 1:g / 3 + 2 + mod(g, 3)], ' ')) AS x "
+        "FROM regexp_matches({v}, {run}, 'g') AS m, regexp_split_to_array(m[1], {gap}) AS r(words), "
+        "generate_series(0, 3 * cardinality(r.words) - 4) AS g WHERE g / 3 + 2 + mod(g, 3) <= cardinality(r.words)"
+    ).format(v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP))
+
+
+def _candidates(v: sql.Composable) -> sql.Composable:
+    """Normalised strings of one text value that could match a fingerprint (`x`), and the kind
+    they may match (`kind`; NULL: any). A window of words is only a leak as a person's name."""
+    return sql.SQL(
+        "SELECT lower(btrim({v})), NULL::text WHERE length({v}) <= {max} "
+        "UNION ALL SELECT {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
+        "UNION ALL SELECT lower(m[1]), NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
+        "UNION ALL SELECT {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
+        "UNION ALL SELECT w.x, 'name' FROM ({windows}) AS w"
     ).format(
         v=v, d=_DIGITS.format(v), md=_DIGITS.format(sql.SQL("m[1]")), max=sql.Literal(MAX_WHOLE_VALUE),
         phone_value=sql.Literal(patterns.PHONE_VALUE), n=sql.Literal(patterns.MIN_PHONE_DIGITS),
         email=sql.Literal(f"({patterns.EMAIL})"), phone=sql.Literal(f"({patterns.PHONE})"),
-        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
+        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE), windows=name_windows(v),
     )
 
 
-def _strings(col: catalog.Column) -> sql.Composable:
-    """The column's text values of one row: the value itself, or every string in a JSON document."""
-    c = sql.Identifier("t", col.name)
-    if col.type in ("json", "jsonb"):
+def text_values(v: sql.Composable, is_json: bool) -> sql.Composable:
+    """SELECT of the texts in one column value: the value itself, or every string in a JSON document."""
+    if is_json:
         return sql.SQL(
-            "SELECT j #>> '{{}}' FROM jsonb_path_query({c}::jsonb, 'strict $.**') AS j WHERE jsonb_typeof(j) = 'string'"
-        ).format(c=c)
-    return sql.SQL("SELECT {c}::text").format(c=c)
+            "SELECT j #>> '{{}}' FROM jsonb_path_query({v}::jsonb, 'strict $.**') AS j WHERE jsonb_typeof(j) = 'string'"
+        ).format(v=v)
+    return sql.SQL("SELECT {v}::text").format(v=v)
 
 
-def _table_query(table: str, cols: list[catalog.Column]) -> sql.Composable:
-    """Rows per column of `table` holding at least one fingerprinted value, in one scan."""
+def _matches(col: catalog.Column, v: sql.Composable) -> sql.Composable:
+    """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`, with `fp` the
+    fingerprint it matches, if any (use as `FROM ... JOIN` + `_MATCH`)."""
+    return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(x, kind)").format(
+        strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v")))
+
+
+def _match(x: sql.Composable, kind: sql.Composable) -> sql.Composable:
+    return sql.SQL("fp.h = {h} AND fp.kind = coalesce({kind}, fp.kind)").format(h=_fingerprint(x), kind=kind)
+
+
+def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> sql.Composable:
+    """(column, rows holding a fingerprinted value) of `table`'s rows in `pages`, in one scan
+    and one join with the fingerprints."""
     per_column = sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT {name} AS col, x FROM ({strings}) AS s(v), LATERAL ({cands}) AS c(x)").format(
-            name=sql.Literal(col.name), strings=_strings(col), cands=_candidates(sql.SQL("s.v")))
+        sql.SQL("SELECT {name} AS col, c.x, c.kind FROM {candidates}").format(
+            name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name)))
         for col in cols
     )
     not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c.name)) for c in cols)
     return sql.SQL(
-        "SELECT hits.col, count(DISTINCT hits.r) FROM ("
-        "SELECT t.ctid AS r, found.col, found.x FROM {table} AS t, LATERAL ({per_column}) AS found "
-        "WHERE {not_null}) AS hits JOIN {fp} AS fp ON fp.h = {h} GROUP BY hits.col"
-    ).format(table=sql.Identifier(table), per_column=per_column, not_null=not_null, fp=TABLE,
-             h=_fingerprint(sql.SQL("hits.x")))
+        "SELECT hits.col, count(DISTINCT hits.r) FROM (SELECT t.ctid AS r, found.* FROM {table} AS t, "
+        "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}) AS hits "
+        "JOIN {fp} AS fp ON {match} GROUP BY hits.col"
+    ).format(table=sql.Identifier(table), per_column=per_column, not_null=not_null, pages=pages.condition(),
+             fp=TABLE, match=_match(sql.SQL("hits.x"), sql.SQL("hits.kind")))
 
 
-def _scan(conn: psycopg.Connection, salt: str, tables: Iterable[tuple[str, list[catalog.Column]]]) -> dict[str, int]:
+def _values_query(table: str, col: catalog.Column) -> sql.Composable:
+    """(column, rows holding a fingerprinted value) of `table`, looking at each distinct value once."""
+    c = sql.Identifier(col.name)
+    return sql.SQL(
+        "SELECT {name}, sum(d.n) FROM (SELECT {c} AS v, count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY 1) AS d "
+        "WHERE EXISTS (SELECT FROM {candidates} JOIN {fp} AS fp ON {match}) HAVING sum(d.n) > 0"
+    ).format(name=sql.Literal(col.name), c=c, table=sql.Identifier(table), fp=TABLE,
+             candidates=_matches(col, sql.SQL("d.v")), match=_match(sql.SQL("c.x"), sql.SQL("c.kind")))
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """One query of the gate: `columns` of `table` row by row within `pages`, or, without
+    pages, its one column value by value."""
+
+    table: str
+    columns: list[catalog.Column]
+    pages: chunks.Pages | None
+    blocks: int
+
+    def query(self) -> sql.Composable:
+        if self.pages is None:
+            return _values_query(self.table, self.columns[0])
+        return _rows_query(self.table, self.columns, self.pages)
+
+
+def _repeated_columns(conn: psycopg.Connection, table: str, cols: list[catalog.Column]) -> set[str]:
+    """Columns of a big table whose values repeat so much that reading each once is cheaper
+    (filler text, states, senders). Statistics come from ANALYZE, a sample of the table."""
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    stats = conn.execute(
+        "SELECT s.attname, CASE WHEN s.n_distinct < 0 THEN -s.n_distinct "
+        "ELSE s.n_distinct / greatest(c.reltuples, 1) END "
+        "FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass "
+        "WHERE s.schemaname = 'public' AND s.tablename = %s",
+        (sql.Identifier(table).as_string(conn), table)).fetchall()
+    comparable = {c.name for c in cols if c.type != "json"}  # json has no equality to group by
+    return {name for name, share in stats if share <= REPEATED and name in comparable}
+
+
+def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
+    scans = []
+    for table, cols in catalog.by_table(catalog.columns(conn)).items():
+        text = [c for c in cols if c.is_text]
+        if not text:
+            continue
+        ranges = chunks.split(conn, table)
+        blocks = sum(pages.blocks for pages in ranges)
+        repeated = _repeated_columns(conn, table, text) if blocks >= chunks.CHUNK_BLOCKS // 8 else set()
+        scans += [_Scan(table, [c], None, blocks // len(text)) for c in text if c.name in repeated]
+        if rest := [c for c in text if c.name not in repeated]:
+            scans += [_Scan(table, rest, pages, pages.blocks) for pages in ranges]
+    return sorted(scans, key=lambda scan: scan.blocks, reverse=True)
+
+
+def _session(conn: psycopg.Connection) -> None:
     conn.execute("SET work_mem = '256MB'")
-    found = {}
-    for table, cols in tables:
-        for column, rows in conn.execute(_table_query(table, cols), _params(salt)):
-            found[f"{table}.{column}"] = rows
-    return found
+    # The queries are cheap per row but large, and estimated dear: compiling each one would
+    # cost far more than it saves.
+    conn.execute("SET jit = off")
 
 
-def find_leaks(conn: psycopg.Connection, salt: str, *, dsn: str | None = None, jobs: int = 1) -> dict[str, int]:
+def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
     """{`table.column`: rows holding a fingerprinted value}, nonzero only. Run after scrubbing.
 
-    With `dsn` and `jobs` > 1, tables are scanned on `jobs` connections at once.
+    Every text-like column of every table is read, on `jobs` connections at once: big tables
+    in ranges of pages, and columns whose values repeat a lot one distinct value at a time.
     """
-    text_tables = [
-        (table, [c for c in cols if c.is_text])
-        for table, cols in catalog.by_table(catalog.columns(conn)).items()
-        if any(c.is_text for c in cols)
-    ]
-    if dsn is None or jobs <= 1:
-        return dict(sorted(_scan(conn, salt, text_tables).items()))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        scans = _plan_scans(conn)
     found: dict[str, int] = {}
-    errors: list[BaseException] = []
-    shares = [text_tables[i::jobs] for i in range(jobs)]
+    lock = threading.Lock()
 
-    def worker(share) -> None:
-        try:
-            with psycopg.connect(dsn) as own:
-                found.update(_scan(own, salt, share))
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
+    def scan(own: psycopg.Connection, task: _Scan) -> None:
+        for column, rows in own.execute(task.query(), _params(salt)):
+            with lock:
+                found[f"{task.table}.{column}"] = found.get(f"{task.table}.{column}", 0) + int(rows)
 
-    threads = [threading.Thread(target=worker, args=(share,)) for share in shares]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    chunks.run(dsn, scans, scan, jobs=jobs, session=_session)
     return dict(sorted(found.items()))

@@ -1,4 +1,4 @@
-"""Regular expressions (PostgreSQL ARE syntax) for contact data inside free text and HTML.
+"""Regular expressions (PostgreSQL ARE syntax) for contact data and names inside free text and HTML.
 
 The scrubber redacts with the same expressions the leak gate extracts with, so anything the
 gate can see in a redacted column has been replaced.
@@ -19,3 +19,15 @@ MAY_HOLD_PHONE = r"\d\d\d"
 PHONE_VALUE = r"^[-+0-9 ().\/]+$"
 
 MIN_PHONE_DIGITS = 6
+
+# A capitalised word (upper/alpha as the database's LC_CTYPE classifies letters: Unicode in
+# a UTF-8 locale), with inner hyphens or apostrophes before a capital ("Jean-Luc", "O'Brien";
+# not the possessive "Foster's", which would hide "Foster").
+NAME_WORD = r"[[:upper:]](?:[[:alpha:]]|['’-][[:upper:]])*"
+
+# What may separate the words of one name: white space, no-break spaces, HTML's &nbsp;. Not a
+# tag: "Anna</p><p>Smith" are two texts.
+NAME_GAP = r"(?:[[:space:]\u00a0]|&nbsp;)+"
+
+# Two or more capitalised words in a row: where a person's name in free text can be.
+NAME_RUN = rf"{NAME_WORD}(?:{NAME_GAP}{NAME_WORD})+"

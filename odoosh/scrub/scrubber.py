@@ -2,10 +2,7 @@
 
 Speed decides the design. Each table gets ONE statement covering all its columns, and only
 rows where some column needs a change are rewritten. Big tables are cut into ranges of
-physical pages (ctid ranges, read by a TID range scan on PostgreSQL 14+), and `jobs`
-connections work through the chunks biggest first. All chunks share one exported snapshot:
-a row version written by one chunk is invisible to every other, so nothing is scrubbed twice
-even when it lands in another chunk's pages. Fake values come from small Faker pools passed
+pages (`chunks`), and `jobs` connections work through them biggest first. Fake values come from small Faker pools passed
 as array parameters and picked by a keyed hash of the original value (hashtextextended with
 a seed derived from the secret salt), so the same input gets the same fake everywhere and
 joins on faked values (emails, names) survive.
@@ -17,7 +14,6 @@ the scrubbed sources.
 from __future__ import annotations
 
 import hashlib
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -26,11 +22,9 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from odoosh.scrub import catalog, fakes, leaks, passwords, patterns
+from odoosh.scrub import catalog, chunks, fakes, leaks, passwords, patterns
 from odoosh.scrub.policy import Policy, Rule
 
-CHUNK_BLOCKS = 8192  # 64 MiB of heap per chunk
-TID_RANGE_SCAN = 140000  # server_version_num from which ctid ranges are read without a full scan
 REDACTED_EMAIL = "redacted@example.com"
 REDACTED_PHONE = "+1 555 0100"
 FAKE_VARIANTS = 4  # candidate fakes per value, for steering clear of production's own values
@@ -79,14 +73,16 @@ def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
 
     Pools and production can share realistic values ("Anna Smith"); such a fake would be
     indistinguishable from a leak. The first of FAKE_VARIANTS candidates that production does
-    not hold wins (false sorts first); if all collide, the gate reports it.
+    not hold wins (false sorts first); if all collide, the gate reports it. The first
+    candidate is tried alone, as it almost always wins.
     """
     def build(v: sql.Composable) -> sql.Composable:
         candidates = sql.SQL(", ").join(make(v, variant) for variant in range(FAKE_VARIANTS))
         return sql.SQL(
-            "(SELECT c FROM unnest(ARRAY[{candidates}]) WITH ORDINALITY AS f(c, n) "
-            "ORDER BY {seen}, n LIMIT 1)"
-        ).format(candidates=candidates, seen=leaks.in_production(norm(sql.SQL("f.c"))))
+            "CASE WHEN NOT {first_seen} THEN {first} ELSE (SELECT c FROM unnest(ARRAY[{candidates}]) "
+            "WITH ORDINALITY AS f(c, n) ORDER BY {seen}, n LIMIT 1) END"
+        ).format(first=make(v, 0), first_seen=leaks.in_production(norm(make(v, 0))),
+                 candidates=candidates, seen=leaks.in_production(norm(sql.SQL("f.c"))))
     return build
 
 
@@ -140,11 +136,46 @@ def fake_text(v: sql.Composable) -> sql.Composable:
     return sql.SQL("CASE WHEN {v} ~ '^\\s*<' THEN '<p>' || {para} || '</p>' ELSE {para} END").format(v=v, para=para)
 
 
-def redact(v: sql.Composable) -> sql.Composable:
+def _redact_contacts(v: sql.Composable) -> sql.Composable:
     emails = sql.SQL("CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {re}, {to}, 'g') ELSE {v} END").format(
         v=v, re=sql.Literal(patterns.EMAIL), to=sql.Literal(REDACTED_EMAIL))
     return sql.SQL("regexp_replace({e}, {re}, {to}, 'g')").format(
         e=emails, re=sql.Literal(patterns.PHONE), to=sql.Literal(REDACTED_PHONE))
+
+
+def _production_names(v: sql.Composable) -> sql.Composable:
+    """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions:
+    the windows the leak gate looks at, looked up in its fingerprints."""
+    return sql.SQL("SELECT w.x FROM ({windows}) AS w WHERE {seen}").format(
+        windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name"))
+
+
+def _swap_names(v: sql.Composable, names: sql.Composable) -> sql.Composable:
+    """SELECT of `v` (`t`) with each name of the array `names` replaced by the name's
+    fake_name, as res_partner.name gets it: the same person has the same fake everywhere. A
+    name matches in any letter case, with any gap between its words, and not followed by a letter."""
+    name = sql.SQL("{}[step.i + 1]").format(names)
+    pattern = sql.SQL("replace({name}, ' ', {gap}) || '(?![[:alpha:]])'").format(
+        name=name, gap=sql.Literal(patterns.NAME_GAP))
+    return sql.SQL(
+        "WITH RECURSIVE step(i, t) AS (SELECT 0, {v} UNION ALL "
+        "SELECT step.i + 1, regexp_replace(step.t, {pattern}, {fake}, 'gi') FROM step WHERE step.i < cardinality({names})) "
+        "SELECT t FROM step ORDER BY i DESC LIMIT 1"
+    ).format(v=v, pattern=pattern, fake=fake_name(name), names=names)
+
+
+def redact(v: sql.Composable) -> sql.Composable:
+    """Emails, phone numbers and production's names inside the text replaced; the rest kept
+    (wording, markup, template placeholders). A text with none of them comes out unchanged.
+
+    Names are replaced longest first, so that "Mary Ann Smith" does not become "Mary <fake of
+    Ann Smith>"; the replacements run only for the rare texts that hold any.
+    """
+    return sql.SQL(
+        "(SELECT CASE WHEN f.names IS NULL THEN {contacts} ELSE (SELECT {swapped_contacts} FROM ({swapped}) AS s(t)) END "
+        "FROM (SELECT array_agg(x ORDER BY length(x) DESC, x) AS names FROM (SELECT DISTINCT x FROM ({found}) AS n) AS d) AS f)"
+    ).format(contacts=_redact_contacts(v), swapped_contacts=_redact_contacts(sql.SQL("s.t")),
+             swapped=_swap_names(v, sql.SQL("f.names")), found=_production_names(v))
 
 
 def hashed(v: sql.Composable) -> sql.Composable:
@@ -176,9 +207,12 @@ def _needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
         return sql.SQL("true")
     if strategy == "null" or not col.is_text:
         return sql.SQL("{} IS NOT NULL").format(v)
-    text = sql.SQL("{}::text").format(v) if col.type in ("json", "jsonb") else v
+    is_json = col.type in ("json", "jsonb")
+    text = sql.SQL("{}::text").format(v) if is_json else v
     if strategy == "redact":
-        return sql.SQL("({t} ~ {re})").format(t=text, re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"))
+        return sql.SQL("({t} ~ {re} OR EXISTS (SELECT FROM ({strings}) AS s(v), LATERAL ({names}) AS n))").format(
+            t=text, re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"),
+            strings=leaks.text_values(v, is_json), names=_production_names(sql.SQL("s.v")))
     return sql.SQL("({v} IS NOT NULL AND {t} <> '')").format(v=v, t=text)
 
 
@@ -255,12 +289,16 @@ _RECOMPUTE_ORDER = ["res_partner", "res_partner_bank", "account_move"]
 
 @dataclass
 class Chunk:
+    """One statement over one range of a table's pages: `statement` WHERE `rows` AND in `pages`."""
+
     table: str
     statement: sql.Composable
-    blocks: int
-    first_block: int | None = None  # None: the whole table
-    last_block: int | None = None
+    rows: sql.Composable
+    pages: chunks.Pages
     deletes: bool = False
+
+    def sql(self) -> sql.Composable:
+        return sql.SQL("{} WHERE ({}) AND {}").format(self.statement, self.rows, self.pages.condition())
 
 
 @dataclass
@@ -274,13 +312,10 @@ class Plan:
 def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan:
     """Which statements to run: one per table (per chunk of a big table), biggest first."""
     result = Plan()
-    ranges = conn.execute("SHOW server_version_num").fetchone()[0]
-    split = int(ranges) >= TID_RANGE_SCAN
     for table, cols in catalog.by_table(catalog.columns(conn)).items():
-        blocks = conn.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
-                              (sql.Identifier(table).as_string(conn),)).fetchone()[0]
         if policy.deletes(table):
-            result.chunks.append(Chunk(table, sql.SQL("DELETE FROM {}").format(I(table)), blocks, deletes=True))
+            result.chunks += [Chunk(table, sql.SQL("DELETE FROM {}").format(I(table)), sql.SQL("true"), pages, True)
+                              for pages in chunks.split(conn, table)]
             result.columns[table] = ["*"]
             continue
         ctx = Ctx(table, admin_id)
@@ -295,36 +330,24 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
                                      f"recomputable: {sorted('.'.join(k) for k in RECOMPUTE)}")
                 result.recompute.append((table, col.name))
                 continue
-            need = _needs_change(col, rule.strategy)
-            sets.append(sql.SQL("{c} = CASE WHEN {need} THEN {new} ELSE {c} END").format(
-                c=I(col.name), need=need, new=_new_value(col, rule, ctx)))
+            need, new = _needs_change(col, rule.strategy), _new_value(col, rule, ctx)
+            # redact returns a text with nothing to replace unchanged: a guard would search it twice.
+            if rule.strategy != "redact":
+                new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(c=I(col.name), need=need, new=new)
+            sets.append(sql.SQL("{c} = {new}").format(c=I(col.name), new=new))
             needs.append(need)
             result.columns.setdefault(table, []).append(col.name)
             if rule.unique:
                 result.uniques.append((table, col.name))
         if not sets:
             continue
-        statement = sql.SQL("UPDATE {t} SET {sets} WHERE ({needs})").format(
-            t=I(table), sets=sql.SQL(", ").join(sets), needs=sql.SQL(" OR ").join(needs))
-        if split and blocks > CHUNK_BLOCKS:
-            for first in range(0, blocks, CHUNK_BLOCKS):
-                last = min(first + CHUNK_BLOCKS, blocks)
-                result.chunks.append(Chunk(table, statement, last - first, first, last))
-        else:
-            result.chunks.append(Chunk(table, statement, blocks))
-    result.chunks.sort(key=lambda c: c.blocks, reverse=True)
+        statement = sql.SQL("UPDATE {t} SET {sets}").format(t=I(table), sets=sql.SQL(", ").join(sets))
+        result.chunks += [Chunk(table, statement, sql.SQL(" OR ").join(needs), pages)
+                          for pages in chunks.split(conn, table)]
+    result.chunks.sort(key=lambda c: c.pages.blocks, reverse=True)
     order = {t: i for i, t in enumerate(_RECOMPUTE_ORDER)}
     result.recompute.sort(key=lambda tc: order.get(tc[0], len(order)))
     return result
-
-
-def _chunk_sql(chunk: Chunk) -> sql.Composable:
-    if chunk.first_block is None:
-        return chunk.statement
-    # Bounded on both sides: row versions written past the original end are never revisited.
-    bounds = sql.SQL(" AND ctid >= {lo}::tid AND ctid < {hi}::tid").format(
-        lo=sql.Literal(f"({chunk.first_block},0)"), hi=sql.Literal(f"({chunk.last_block},0)"))
-    return sql.Composed([chunk.statement, bounds])
 
 
 # --------------------------------------------------------------------------- run
@@ -350,6 +373,8 @@ def _seed(salt: str) -> int:
 
 def _session(conn: psycopg.Connection) -> None:
     conn.execute("SET work_mem = '256MB'")
+    # Compiling a table's large statement again for each chunk costs more than JIT saves.
+    conn.execute("SET jit = off")
     # FKs exist when scrubbing a database restored whole; their triggers must not fire.
     if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
         conn.execute("SET session_replication_role = replica")
@@ -392,46 +417,18 @@ def _count(stats: dict, table: str, rows: int, seconds: float) -> None:
     stats["seconds"][table] = round(stats["seconds"].get(table, 0.0) + seconds, 3)
 
 
-def _run_parallel(dsn: str, chunks: list[Chunk], params: dict, jobs: int, stats: dict, progress: Progress) -> None:
-    """Run the chunks on `jobs` connections, all reading one exported snapshot."""
-    todo: queue.Queue[Chunk] = queue.Queue()
-    for chunk in chunks:
-        todo.put(chunk)
+def _run_parallel(dsn: str, work: list[Chunk], params: dict, jobs: int, stats: dict, progress: Progress) -> None:
     lock = threading.Lock()
-    errors: list[BaseException] = []
-    with psycopg.connect(dsn) as holder:
-        holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        snapshot = holder.execute("SELECT pg_export_snapshot()").fetchone()[0]
 
-        def worker() -> None:
-            try:
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    _session(conn)
-                    while not errors:
-                        try:
-                            chunk = todo.get_nowait()
-                        except queue.Empty:
-                            return
-                        t0 = time.monotonic()
-                        with conn.transaction():
-                            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-                            rows = conn.execute(_chunk_sql(chunk), params).rowcount
-                        with lock:
-                            _count(stats, chunk.table, rows, time.monotonic() - t0)
-                        if chunk.blocks > CHUNK_BLOCKS // 8:
-                            progress(f"scrub: {chunk.table} {rows} rows in {time.monotonic() - t0:.1f}s")
-            except BaseException as exc:  # re-raised in the caller's thread
-                errors.append(exc)
+    def run(conn: psycopg.Connection, chunk: Chunk) -> None:
+        t0 = time.monotonic()
+        rows = conn.execute(chunk.sql(), params).rowcount
+        with lock:
+            _count(stats, chunk.table, rows, time.monotonic() - t0)
+        if chunk.pages.blocks > chunks.CHUNK_BLOCKS // 8:
+            progress(f"scrub: {chunk.table} {rows} rows in {time.monotonic() - t0:.1f}s")
 
-        threads = [threading.Thread(target=worker, name=f"scrub-{i}") for i in range(max(1, jobs))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        holder.rollback()
-    if errors:
-        raise errors[0]
+    chunks.run(dsn, work, run, jobs=jobs, session=_session)
 
 
 def _make_unique(table: str, column: str) -> sql.Composable:
@@ -450,7 +447,7 @@ def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Com
     would make that fail. Odoo's own metadata (ir_model_fields) says which columns refer to
     which model and what happens on delete.
     """
-    deleted = [c.table for c in work.chunks if c.deletes]
+    deleted = sorted({c.table for c in work.chunks if c.deletes})
     if not deleted or not catalog.has_column(conn, "ir_model_fields", "on_delete"):
         return []
     rows = conn.execute(
