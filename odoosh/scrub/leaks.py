@@ -1,6 +1,6 @@
 """The pii_leak gate: no production value may survive the scrub, anywhere.
 
-Before scrubbing, salted SHA-256 fingerprints of production's identifying values (person
+Before scrubbing, fingerprints (salt-keyed hashes) of production's identifying values (person
 names, emails, phones, VAT numbers, bank accounts, street lines) are stored in schema
 `odoosh_quarantine` of the same database. After scrubbing, every text-like column of schema
 public (each string of a JSON document too) is compared with them: whole values, the emails
@@ -11,6 +11,7 @@ database, never values.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 import psycopg
@@ -51,11 +52,21 @@ _DIGITS = sql.SQL("regexp_replace({}, '\\D', '', 'g')")
 
 
 def _fingerprint(value: sql.Composable) -> sql.Composable:
-    return sql.SQL("sha256(convert_to({salt} || {v}, 'UTF8'))").format(salt=sql.Placeholder("salt"), v=value)
+    """A 64-bit hash of `value` keyed by the secret salt. Not SHA-256: the fingerprints never
+    leave the quarantine database and are dropped before its dump, and the gate hashes tens of
+    millions of candidates, several times faster so. With a million fingerprints, a false
+    match among a billion candidates has a chance of 1 in 18,000, and fails safe: the gate
+    reports a leak and nothing is published."""
+    return sql.SQL("hashtextextended({v}, {seed}::bigint)").format(v=value, seed=sql.Placeholder("fp_seed"))
+
+
+def fingerprint_seed(salt: str) -> int:
+    """The key of `_fingerprint`: parameter `fp_seed` of every statement that uses it."""
+    return int.from_bytes(hashlib.sha256(b"odoosh-leak:" + salt.encode()).digest()[:8], "big", signed=True)
 
 
 def _params(salt: str) -> dict:
-    return {"salt": "odoosh-leak:" + salt}
+    return {"fp_seed": fingerprint_seed(salt)}
 
 
 def _normalised(kind: str, v: sql.Composable) -> sql.Composable:
@@ -109,7 +120,7 @@ def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
 
 def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bytea, kind text, PRIMARY KEY (h, kind))").format(TABLE))
+    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint, kind text, PRIMARY KEY (h, kind))").format(TABLE))
 
 
 def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
@@ -118,14 +129,10 @@ def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Co
     from a leak, and find the names it must replace. Correlated on purpose: PostgreSQL
     hashes the fingerprints when they fit in memory and probes their primary key when they
     do not, where an uncorrelated IN would rescan them for every row. Needs the parameter
-    `leak_salt` (`leak_salt(salt)`)."""
+    `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
-    return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = sha256(convert_to({salt} || {v}, 'UTF8')){of_kind})").format(
-        salt=sql.Placeholder("leak_salt"), v=normalised, fp=TABLE, of_kind=of_kind)
-
-
-def leak_salt(salt: str) -> str:
-    return _params(salt)["salt"]
+    return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
+        h=_fingerprint(normalised), fp=TABLE, of_kind=of_kind)
 
 
 def drop_fingerprints(conn: psycopg.Connection) -> None:
@@ -268,6 +275,8 @@ def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
     in ranges of pages, and columns whose values repeat a lot one distinct value at a time.
     """
     with psycopg.connect(dsn, autocommit=True) as conn:
+        # A sample of 3,000 rows tells a column of repeated values well enough, ten times faster.
+        conn.execute("SET default_statistics_target = 10")
         scans = _plan_scans(conn)
     found: dict[str, int] = {}
     lock = threading.Lock()

@@ -388,7 +388,7 @@ def scrub(dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int
     which column of a row changed would cost another scan. `columns` lists what was scrubbed.
     """
     started = time.monotonic()
-    params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt), "leak_salt": leaks.leak_salt(salt),
+    params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt), "fp_seed": leaks.fingerprint_seed(salt),
               "admin_hash": passwords.pbkdf2_sha512(admin_password), "unusable_hash": passwords.unusable()}
     with psycopg.connect(dsn, autocommit=True) as conn:
         leaks.ensure_fingerprint_table(conn)  # empty unless recorded: then there is nothing to avoid
