@@ -127,6 +127,26 @@ def test_gate_sees_names_inside_free_text(pg, copy_of, policy):
         assert leaks.find_leaks(pg.dsn(db), SALT) == {"ir_ui_view.arch_db": 1, "ir_ui_view.arch_prev": 1}
 
 
+def test_own_company_name_is_no_leak(pg, copy_of, policy):
+    """The operator's company name rightly stays in staging (website, templates), also where
+    another partner bears the same name; a person's name in the same text does not."""
+    db = copy_of("o16base")
+    person = odoo_fill.PERSONS[3].name
+    with pg.connect(db) as conn:
+        conn.execute("UPDATE res_company SET name = 'Humphries Trading Inc'")
+        conn.execute("UPDATE res_partner SET name = 'Humphries Trading Inc' "
+                     "WHERE id = (SELECT max(id) FROM res_partner WHERE is_company)")
+        ids = [i for (i,) in conn.execute("SELECT id FROM ir_ui_view ORDER BY id LIMIT 2")]
+        conn.execute("UPDATE ir_ui_view SET arch_prev = '<p>Welcome to Humphries Trading Inc Online</p>' WHERE id = %s",
+                     (ids[0],))
+        leaks.record_fingerprints(conn, SALT)
+    _scrub(pg, db, policy)
+    assert leaks.find_leaks(pg.dsn(db), SALT) == {}
+    with pg.connect(db) as conn:
+        conn.execute("UPDATE ir_ui_view SET arch_prev = %s WHERE id = %s", (f"<p>Ask {person}</p>", ids[1]))
+    assert leaks.find_leaks(pg.dsn(db), SALT) == {"ir_ui_view.arch_prev": 1}
+
+
 def test_redact_gives_a_name_in_text_the_fake_of_the_person(pg, copy_of, policy):
     db = copy_of("o16base")
     name = "Élise-Marie O'Brien"

@@ -126,10 +126,10 @@ def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
 def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
     """SQL truth of "this normalised value is one of production's" (of `kind`, else of any):
     lets the scrubber steer its fakes away from real values, which the gate could not tell
-    from a leak, and find the names it must replace. Correlated on purpose: PostgreSQL
-    hashes the fingerprints when they fit in memory and probes their primary key when they
-    do not, where an uncorrelated IN would rescan them for every row. Needs the parameter
-    `fp_seed` (`fingerprint_seed(salt)`)."""
+    from a leak, and find the names it must replace. Correlated on purpose: it probes the
+    fingerprints' primary key, however many there are, where an uncorrelated IN is hashed
+    only while they fit in work_mem and is otherwise rescanned for every row. Needs the
+    parameter `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
     return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
         h=_fingerprint(normalised), fp=TABLE, of_kind=of_kind)
