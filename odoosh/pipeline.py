@@ -142,9 +142,8 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
                 if (restored := table_rows(conn)) != manifest["rows"]:
                     differing = sorted(t for t in manifest["rows"] if restored.get(t) != manifest["rows"][t])
                     raise PostgresError(f"The quarantine restore does not match the snapshot: {differing[:10]}")
-        with phases("fingerprint"), connect(dsn) as conn:
-            leaks.record_fingerprints(conn, settings.salt)
-            conn.commit()
+        with phases("fingerprint"):
+            leaks.record_fingerprints(dsn, settings.salt, jobs=settings.jobs)
         with phases("neutralise"), connect(dsn) as conn:
             actions = neutralize.neutralize(
                 conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)

@@ -36,7 +36,7 @@ def test_default_policy_covers_and_scrubs_every_schema(pg, copy_of, policy, key)
     assert len(_persons_in_dump(pg, db)) == 2 * len(odoo_fill.PERSONS)
     with pg.connect(db) as conn:
         assert coverage.unclassified_columns(conn, policy) == []
-        assert sum(leaks.record_fingerprints(conn, SALT).values()) > 100
+        assert sum(leaks.record_fingerprints(pg.dsn(db), SALT).values()) > 100
         conn.commit()
         before = leaks.find_leaks(pg.dsn(db), SALT)
         assert before["res_partner.email"] > 0 and before["res_partner.name"] > 0
@@ -58,7 +58,8 @@ def test_custom_column_is_unclassified_and_leaks_when_kept(pg, copy_of, policy, 
         conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_email varchar")
         conn.execute("UPDATE res_partner SET x_private_email = email")
         assert coverage.unclassified_columns(conn, policy) == ["res_partner.x_private_email"]
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
     extra = tmp_path / "mine.yaml"
     extra.write_text("res_partner:\n  x_private_email: keep\n")
     extended = load_policy([extra])
@@ -112,7 +113,8 @@ def test_admin_can_log_in_with_the_configured_password(pg, copy_of, policy):
 def test_gate_sees_names_inside_free_text(pg, copy_of, policy):
     db = copy_of("o16base")
     with pg.connect(db) as conn:
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
     first, second = odoo_fill.PERSONS[1].name, odoo_fill.PERSONS[2].name
     with pg.connect(db) as conn:
@@ -139,7 +141,8 @@ def test_own_company_name_is_no_leak(pg, copy_of, policy):
         ids = [i for (i,) in conn.execute("SELECT id FROM ir_ui_view ORDER BY id LIMIT 2")]
         conn.execute("UPDATE ir_ui_view SET arch_prev = '<p>Welcome to Humphries Trading Inc Online</p>' WHERE id = %s",
                      (ids[0],))
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
     assert leaks.find_leaks(pg.dsn(db), SALT) == {}
     with pg.connect(db) as conn:
@@ -156,7 +159,8 @@ def test_redact_gives_a_name_in_text_the_fake_of_the_person(pg, copy_of, policy)
         footer = {"en_US": f"Regards, {name}", "fr_FR": f"Cordialement, {name}"}
         conn.execute("UPDATE res_company SET company_details = %s, report_footer = %s",
                      (f"<p>Dear {name.upper().replace(' ', '&nbsp;')}, {name}'s order. Sales Team</p>", json.dumps(footer)))
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
     with pg.connect(db) as conn:
         fake = conn.execute("SELECT name FROM res_partner WHERE id = %s", (partner_id,)).fetchone()[0]
@@ -172,7 +176,8 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
     what it counts reading whole tables row by row, and the scrub misses no row."""
     db = copy_of("o16base")
     with pg.connect(db) as conn:
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
         conn.commit()
     whole = leaks.find_leaks(pg.dsn(db), SALT)
     monkeypatch.setattr(chunks, "CHUNK_BLOCKS", 1)
@@ -189,7 +194,8 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
 def test_rerun_is_safe(pg, copy_of, policy):
     db = copy_of("o16base")
     with pg.connect(db) as conn:
-        leaks.record_fingerprints(conn, SALT)
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
     _scrub(pg, db, policy)
     with pg.connect(db) as conn:

@@ -97,30 +97,37 @@ def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable
     return condition
 
 
-def record_fingerprints(conn: psycopg.Connection, salt: str) -> dict[str, int]:
-    """Store fingerprints of production's values; returns how many per kind. Run before scrubbing."""
-    ensure_fingerprint_table(conn)
-    counts = {}
-    for kind, sources in SOURCES.items():
-        counts[kind] = 0
-        for table, column in sources:
-            if not catalog.has_column(conn, table, column):
-                continue
-            v = sql.Identifier("src", column)
-            query = sql.SQL(
+def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
+    """Store fingerprints of production's values, reading the sources on `jobs` connections;
+    returns how many per kind. Run before scrubbing."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(TABLE))
+        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
+        tasks = [
+            (kind, sql.SQL(
                 "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
-                "WHERE {v} IS NOT NULL{own} ON CONFLICT DO NOTHING"
+                "WHERE {v} IS NOT NULL{own}"
             ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
-                     values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v))
-            counts[kind] += conn.execute(query, _params(salt)).rowcount
-    # Statistics make the planner probe the fingerprints' key, not hash them for every row.
-    conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
+                     values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v)))
+            for kind, sources in SOURCES.items()
+            for table, column in sources
+            if catalog.has_column(conn, table, column) and (v := sql.Identifier("src", column))
+        ]
+        # Parallel inserts of the same value cannot conflict without a key: it comes after.
+        chunks.run(dsn, tasks, lambda own, task: own.execute(task[1], _params(salt)), jobs=jobs, session=_session)
+        counts = {kind: 0 for kind in SOURCES} | dict(conn.execute(
+            sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall())
+        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
+        # Statistics make the planner probe the fingerprints' index, not hash them for every row.
+        conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
     return counts
 
 
 def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
+    """An empty fingerprint table where none was recorded: the scrub then has nothing to avoid."""
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint, kind text, PRIMARY KEY (h, kind))").format(TABLE))
+    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
 
 
 def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
