@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +37,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     log = lambda message: print(f"  {message}", flush=True)  # noqa: E731
+    # A benchmark stopped with SIGTERM (kill, a timeout) still stops and removes its clusters.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     work = Path(tempfile.mkdtemp(prefix="odoosh-bench-"))
     work.chmod(0o711)
