@@ -52,6 +52,14 @@ def split(conn: psycopg.Connection, table: str) -> list[Pages]:
             for first in range(0, blocks, CHUNK_BLOCKS)]
 
 
+def tune(conn: psycopg.Connection) -> None:
+    """Session settings for the large per-table statements run here: memory to hash and sort
+    in, and no JIT, which would compile each statement again for every range and cost more
+    than it saves."""
+    conn.execute("SET work_mem = '256MB'")
+    conn.execute("SET jit = off")
+
+
 def run(dsn: str, tasks: Sequence[T], work: Callable[[psycopg.Connection, T], None], *, jobs: int,
         session: Callable[[psycopg.Connection], None]) -> None:
     """Call `work(conn, task)` for every task, in order, on `jobs` connections prepared by

@@ -101,21 +101,22 @@ def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]
     """Store fingerprints of production's values, reading the sources on `jobs` connections;
     returns how many per kind. Run before scrubbing."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(TABLE))
-        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
-        tasks = [
-            (kind, sql.SQL(
-                "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
-                "WHERE {v} IS NOT NULL{own}"
-            ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
-                     values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v)))
-            for kind, sources in SOURCES.items()
-            for table, column in sources
-            if catalog.has_column(conn, table, column) and (v := sql.Identifier("src", column))
-        ]
+        drop_fingerprints(conn)
+        ensure_fingerprint_table(conn)
+        inserts = []
+        for kind, sources in SOURCES.items():
+            for table, column in sources:
+                if not catalog.has_column(conn, table, column):
+                    continue
+                v = sql.Identifier("src", column)
+                inserts.append(sql.SQL(
+                    "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
+                    "WHERE {v} IS NOT NULL{own}"
+                ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
+                         values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v)))
         # Parallel inserts of the same value cannot conflict without a key: it comes after.
-        chunks.run(dsn, tasks, lambda own, task: own.execute(task[1], _params(salt)), jobs=jobs, session=_session)
+        chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs,
+                   session=chunks.tune)
         counts = {kind: 0 for kind in SOURCES} | dict(conn.execute(
             sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall())
         conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
@@ -134,7 +135,7 @@ def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Co
     """SQL truth of "this normalised value is one of production's" (of `kind`, else of any):
     lets the scrubber steer its fakes away from real values, which the gate could not tell
     from a leak, and find the names it must replace. Correlated on purpose: it probes the
-    fingerprints' primary key, however many there are, where an uncorrelated IN is hashed
+    fingerprints' index, however many there are, where an uncorrelated IN is hashed
     only while they fit in work_mem and is otherwise rescanned for every row. Needs the
     parameter `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
@@ -186,8 +187,8 @@ def text_values(v: sql.Composable, is_json: bool) -> sql.Composable:
 
 
 def _matches(col: catalog.Column, v: sql.Composable) -> sql.Composable:
-    """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`, with `fp` the
-    fingerprint it matches, if any (use as `FROM ... JOIN` + `_MATCH`)."""
+    """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`; join them to the
+    fingerprints `fp` with `_match`."""
     return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(x, kind)").format(
         strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v")))
 
@@ -268,13 +269,6 @@ def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
     return sorted(scans, key=lambda scan: scan.blocks, reverse=True)
 
 
-def _session(conn: psycopg.Connection) -> None:
-    conn.execute("SET work_mem = '256MB'")
-    # The queries are cheap per row but large, and estimated dear: compiling each one would
-    # cost far more than it saves.
-    conn.execute("SET jit = off")
-
-
 def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
     """{`table.column`: rows holding a fingerprinted value}, nonzero only. Run after scrubbing.
 
@@ -290,8 +284,9 @@ def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
 
     def scan(own: psycopg.Connection, task: _Scan) -> None:
         for column, rows in own.execute(task.query(), _params(salt)):
+            key = f"{task.table}.{column}"
             with lock:
-                found[f"{task.table}.{column}"] = found.get(f"{task.table}.{column}", 0) + int(rows)
+                found[key] = found.get(key, 0) + int(rows)
 
-    chunks.run(dsn, scans, scan, jobs=jobs, session=_session)
+    chunks.run(dsn, scans, scan, jobs=jobs, session=chunks.tune)
     return dict(sorted(found.items()))

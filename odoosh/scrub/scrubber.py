@@ -2,10 +2,10 @@
 
 Speed decides the design. Each table gets ONE statement covering all its columns, and only
 rows where some column needs a change are rewritten. Big tables are cut into ranges of
-pages (`chunks`), and `jobs` connections work through them biggest first. Fake values come from small Faker pools passed
-as array parameters and picked by a keyed hash of the original value (hashtextextended with
-a seed derived from the secret salt), so the same input gets the same fake everywhere and
-joins on faked values (emails, names) survive.
+pages (`chunks`), and `jobs` connections work through them biggest first. Fake values come
+from small Faker pools passed as array parameters and picked by a keyed hash of the original
+value (hashtextextended with a seed derived from the secret salt), so the same input gets the
+same fake everywhere and joins on faked values (emails, names) survive.
 
 Derived columns (display names, sanitized account numbers) are recomputed afterwards from
 the scrubbed sources.
@@ -372,9 +372,7 @@ def _seed(salt: str) -> int:
 
 
 def _session(conn: psycopg.Connection) -> None:
-    conn.execute("SET work_mem = '256MB'")
-    # Compiling a table's large statement again for each chunk costs more than JIT saves.
-    conn.execute("SET jit = off")
+    chunks.tune(conn)
     # FKs exist when scrubbing a database restored whole; their triggers must not fire.
     if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
         conn.execute("SET session_replication_role = replica")
