@@ -1,8 +1,8 @@
 """Benchmark: the staging pipeline against plain pg_dump -Fd -j N + pg_restore -j N.
 
 Builds a synthetic Odoo production database (scale 50 is about 1.1 GB), then in one run times
-  pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, index, verify, dump scrubbed,
-            staging restore, swap
+  pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, constraints, verify,
+            dump scrubbed, staging restore, swap
   plain:    pg_dump -Fd -j N, pg_restore -j N into a new database, once with pg_dump's default
             compression and once with the pipeline's (-Z 1)
 and prints them and the ratios. Every server is a throwaway cluster removed at the end.
@@ -116,7 +116,7 @@ def _pipeline(prod: PostgresCluster, clusters: PostgresClusters, work: Path, job
         candidate = STAGING_DB + CANDIDATE_SUFFIX
         with phases("staging_restore"):
             staging.recreate(candidate)
-            dumps.restore(staging.dsn_for(candidate), Path(out) / "artifact" / "dump", jobs=jobs, log=log)
+            pipeline.restore_scrubbed(Path(out) / "artifact", staging.dsn_for(candidate), jobs=jobs, log=log)
         with phases("swap"):
             staging.swap_in(candidate, log)
     return phases.seconds

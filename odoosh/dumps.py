@@ -25,25 +25,25 @@ Log = Callable[[str], None]
 
 
 def dump(dsn: str, out_dir: Path, *, jobs: int, log: Log, snapshot: str | None = None,
-         exclude_schemas: Sequence[str] = (), compression: int | None = COMPRESSION) -> None:
+         sections: Sequence[str] = (), compression: int | None = COMPRESSION) -> None:
     """`pg_dump -Fd -j jobs -Z compression` (None: pg_dump's default) of the database at `dsn`
-    into `out_dir` (which must not exist)."""
-    args = ["-Fd", "-j", str(jobs), "-f", str(out_dir), "--no-sync"]
+    into `out_dir` (which must not exist); only `sections` (pre-data, data, post-data) if given."""
+    args = ["-Fd", "-j", str(jobs), "-f", str(out_dir), "--no-sync", *_sections(sections)]
     if compression is not None:
         args += ["-Z", str(compression)]
     if snapshot:
         args += ["--snapshot", snapshot]
-    for schema in exclude_schemas:
-        args += ["--exclude-schema", schema]
     _run("pg_dump", args, dsn, log)
 
 
-def restore(dsn: str, archive_dir: Path, *, jobs: int, log: Log, section: str | None = None) -> None:
+def restore(dsn: str, archive_dir: Path, *, jobs: int, log: Log, sections: Sequence[str] = ()) -> None:
     """`pg_restore -j jobs` into the existing database at `dsn`, without production's owners/grants."""
-    args = ["-j", str(jobs), "--no-owner", "--no-privileges", "--exit-on-error"]
-    if section:
-        args += ["--section", section]
+    args = ["-j", str(jobs), "--no-owner", "--no-privileges", "--exit-on-error", *_sections(sections)]
     _run("pg_restore", [*args, str(archive_dir)], dsn, log)
+
+
+def _sections(sections: Sequence[str]) -> list[str]:
+    return [arg for section in sections for arg in ("--section", section)]
 
 
 def _run(tool: str, args: list[str], dsn: str, log: Log) -> None:

@@ -3,6 +3,11 @@
 The assets in `odoosh_assets.staging` call these, and so does the benchmark, so both measure
 the same code. Raw production data exists only in the snapshot directory and in the throwaway
 quarantine cluster; what leaves `quarantine()` has passed every gate, or nothing leaves.
+
+A scrubbed dump is two archives: `schema`, production's schema without a row, dumped from a
+database restored from the snapshot's schema alone; and `data`, the quarantine's rows. The
+quarantine thus holds tables and rows only, unlogged and unindexed: nothing it does pays for
+WAL or index upkeep, and indexes and constraints are built once, in staging, after the rows.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import psycopg
 from psycopg import sql
 
 from odoosh import dumps, neutralize
-from odoosh.scrub import coverage, leaks, scrubber
+from odoosh.scrub import constraints, coverage, leaks, scrubber
 from odoosh.scrub.policy import Policy
 from resources.artifacts import sha256_tree, verify_tree
 from resources.postgres import PostgresError, connect, throwaway_cluster
 
 Log = Callable[[str], None]
 QUARANTINE_DB = "quarantine"
+SCHEMA_DB = "schema"  # production's schema without a row, on the quarantine's cluster
+MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -71,26 +78,23 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
         dumps.dump(dsn, artifact_dir / "dump", jobs=jobs, log=log, snapshot=exported)
         rows = table_rows(conn)
         conn.rollback()
-    manifest = {
-        "created_at": datetime.now(timezone.utc).isoformat(),
-        "seconds": round(time.monotonic() - started, 2),
-        "rows": rows,
-        **_describe_dump(artifact_dir / "dump"),
-    }
-    (artifact_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return _write_manifest(artifact_dir, {"seconds": round(time.monotonic() - started, 2), "rows": rows})
+
+
+def _write_manifest(artifact_dir: Path, facts: dict) -> dict:
+    """Write the manifest of the archives in `artifact_dir`: `facts`, sizes and checksums."""
+    checksums = sha256_tree(artifact_dir)
+    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), **facts,
+                "size_bytes": sum((artifact_dir / name).stat().st_size for name in checksums),
+                "checksums": checksums}
+    (artifact_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
 
 
-def _describe_dump(dump_dir: Path) -> dict:
-    checksums = sha256_tree(dump_dir)
-    size = sum((dump_dir / name).stat().st_size for name in checksums)
-    return {"size_bytes": size, "checksums": checksums}
-
-
 def verified(artifact_dir: Path) -> dict:
-    """The artifact's manifest, after checking every file of its dump against it."""
-    manifest = json.loads((artifact_dir / "manifest.json").read_text())
-    if problems := verify_tree(artifact_dir / "dump", manifest["checksums"]):
+    """The artifact's manifest, after checking every file of its archives against it."""
+    manifest = json.loads((artifact_dir / MANIFEST).read_text())
+    if problems := verify_tree(artifact_dir, manifest["checksums"], ignore=(MANIFEST,)):
         raise PostgresError(f"The dump in {artifact_dir} does not match its manifest: {'; '.join(problems[:5])}")
     return manifest
 
@@ -126,18 +130,22 @@ class QuarantineSettings:
 def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, phases: Phases) -> tuple[Gates, dict]:
     """Restore, neutralise, scrub and verify a snapshot in a throwaway cluster.
 
-    Writes the scrubbed dump and its manifest into `out_dir` only if every gate passes.
-    Returns the gates and a summary of what was done (counts, never values).
+    Writes the scrubbed dump (`schema` and `data`) and its manifest into `out_dir` only if
+    every gate passes. Returns the gates and a summary of what was done (counts, never values).
     """
     manifest = verified(snapshot_dir)
     archive = snapshot_dir / "dump"
     log = phases.log
     with throwaway_cluster(durable=False, base_dir=str(settings.work_dir)) as cluster:
-        cluster.create_database(QUARANTINE_DB)
-        dsn = cluster.dsn(QUARANTINE_DB)
+        dsn, schema_dsn = cluster.dsn(QUARANTINE_DB), cluster.dsn(SCHEMA_DB)
         with phases("quarantine_restore"):
-            dumps.restore(dsn, archive, jobs=1, log=log, section="pre-data")
-            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, section="data")
+            cluster.create_database(SCHEMA_DB)
+            dumps.restore(schema_dsn, archive, jobs=1, log=log, sections=["pre-data"])
+            cluster.create_database(QUARANTINE_DB, template=SCHEMA_DB)
+            dumps.restore(schema_dsn, archive, jobs=settings.jobs, log=log, sections=["post-data"])
+            with connect(dsn, autocommit=True) as conn:
+                _unlogged(conn)
+            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, sections=["data"])
             with connect(dsn) as conn:
                 if (restored := table_rows(conn)) != manifest["rows"]:
                     differing = sorted(t for t in manifest["rows"] if restored.get(t) != manifest["rows"][t])
@@ -149,11 +157,15 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
                 conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)
             conn.commit()
         with phases("scrub"):
-            # Before indexes exist: every UPDATE would otherwise maintain them row by row.
+            # Without indexes: every UPDATE would otherwise maintain them row by row.
             scrub_stats = scrubber.scrub(dsn, settings.policy, salt=settings.salt,
                                          admin_password=settings.admin_password, jobs=settings.jobs, progress=log)
-        with phases("index"):
-            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, section="post-data")
+        with phases("constraints"), connect(schema_dsn) as schema, connect(dsn, autocommit=True) as conn:
+            if broken := constraints.broken(conn, constraints.at_risk(schema, scrub_stats["columns"])):
+                raise PostgresError(
+                    f"The scrub broke {len(broken)} of production's constraints, so staging could not be restored: "
+                    f"{'; '.join(broken[:10])}. Mark a scrubbed column of a unique index `unique: true` in the "
+                    "scrub policy; a table with `delete_rows` must not be referenced by rows that stay.")
         with phases("verify"), connect(dsn) as conn:
             gates = Gates(
                 unclassified_columns=coverage.unclassified_columns(conn, settings.policy),
@@ -167,8 +179,22 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
         if gates.passed:
             out_dir.mkdir()
             with phases("dump_scrubbed"):
-                dumps.dump(dsn, out_dir / "dump", jobs=settings.jobs, log=log)
-                scrubbed = {"created_at": datetime.now(timezone.utc).isoformat(), "gates_passed": True,
-                            "source_created_at": manifest["created_at"], **_describe_dump(out_dir / "dump")}
-                (out_dir / "manifest.json").write_text(json.dumps(scrubbed, indent=1))
+                dumps.dump(schema_dsn, out_dir / "schema", jobs=1, log=log)
+                dumps.dump(dsn, out_dir / "data", jobs=settings.jobs, log=log, sections=["data"])
+                _write_manifest(out_dir, {"gates_passed": True, "source_created_at": manifest["created_at"]})
     return gates, summary
+
+
+def _unlogged(conn: psycopg.Connection) -> None:
+    """Make the quarantine's empty tables unlogged: rows that die with the cluster need no WAL."""
+    for (table,) in conn.execute("SELECT relname FROM pg_class WHERE relkind = 'r' "
+                                 "AND relnamespace = 'public'::regnamespace").fetchall():
+        conn.execute(sql.SQL("ALTER TABLE {} SET UNLOGGED").format(sql.Identifier(table)))
+
+
+def restore_scrubbed(artifact_dir: Path, dsn: str, *, jobs: int, log: Log) -> None:
+    """Restore a scrubbed dump into the empty database at `dsn`: tables, rows, then indexes
+    and constraints."""
+    dumps.restore(dsn, artifact_dir / "schema", jobs=1, log=log, sections=["pre-data"])
+    dumps.restore(dsn, artifact_dir / "data", jobs=jobs, log=log)
+    dumps.restore(dsn, artifact_dir / "schema", jobs=jobs, log=log, sections=["post-data"])

@@ -184,7 +184,7 @@ def staging_database(
             raise dg.Failure(f"{key} did not pass the PII gates; refusing to restore it into staging.")
         with phases("staging_restore"):
             staging.recreate(candidate)
-            pipeline.dumps.restore(staging.dsn_for(candidate), artifact_dir / "dump", jobs=settings.jobs(), log=context.log.info)
+            pipeline.restore_scrubbed(artifact_dir, staging.dsn_for(candidate), jobs=settings.jobs(), log=context.log.info)
     probes = [smoke.users_exist(staging.dsn_for(candidate)),
               smoke.modules_installed(staging.dsn_for(candidate), settings.required_modules())]
     if failed := [p for p in probes if not p.passed]:

@@ -31,7 +31,7 @@ import pwd
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
@@ -327,9 +327,10 @@ def sha256_tree(directory: Path) -> dict[str, str]:
     return {p.relative_to(directory).as_posix(): d for p, d in zip(files, digests)}
 
 
-def verify_tree(directory: Path, expected: dict[str, str]) -> list[str]:
-    """What differs between `directory` and the checksums in `expected`; empty when it matches."""
-    actual = sha256_tree(directory)
+def verify_tree(directory: Path, expected: dict[str, str], ignore: Collection[str] = ()) -> list[str]:
+    """What differs between `directory` (but the files in `ignore`) and the checksums in
+    `expected`; empty when it matches."""
+    actual = {name: digest for name, digest in sha256_tree(directory).items() if name not in ignore}
     problems = []
     for name in sorted(actual.keys() | expected.keys()):
         if name not in actual:

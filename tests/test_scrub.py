@@ -8,6 +8,7 @@ import json
 import subprocess
 
 import pytest
+from psycopg import sql
 
 from odoosh import neutralize
 from odoosh.scrub import chunks, coverage, leaks, passwords, scrubber
@@ -183,6 +184,33 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
     _scrub(pg, db, policy)
     assert leaks.find_leaks(pg.dsn(db), SALT) == {}
     assert _persons_in_dump(pg, db) == []
+
+
+# The aliases inside the scrub's and the gate's queries.
+ALIASES = ["c", "col", "d", "e", "f", "fp", "found", "g", "h", "hits", "j", "kind", "m", "n", "names", "r", "s",
+           "t", "v", "w", "words", "x"]
+
+
+@pytest.mark.parametrize("blocks", [chunks.CHUNK_BLOCKS, 1])
+def test_columns_named_like_the_queries_aliases(pg, copy_of, policy, tmp_path, monkeypatch, blocks):
+    """A custom table may name its columns like the queries' own aliases: each column is still
+    read and scrubbed as itself, row by row and (one-page ranges) value by value."""
+    monkeypatch.setattr(chunks, "CHUNK_BLOCKS", blocks)
+    db = copy_of("o16base")
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(a)) for a in ALIASES)
+    texts = [f"<p>Ask {p.name} at {p.email}</p>" for p in odoo_fill.PERSONS[:5]]
+    with pg.connect(db) as conn:
+        conn.execute(sql.SQL("CREATE TABLE x_alias (id serial, {})").format(columns))
+        conn.execute(sql.SQL("INSERT INTO x_alias ({}) SELECT {} FROM generate_series(0, 199) i").format(
+            sql.SQL(", ").join(map(sql.Identifier, ALIASES)),
+            sql.SQL(", ").join(sql.SQL("(%(texts)s::text[])[i %% 5 + 1]") for _ in ALIASES)), {"texts": texts})
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
+    assert {f"x_alias.{a}": 200 for a in ALIASES}.items() <= leaks.find_leaks(pg.dsn(db), SALT).items()
+    extra = tmp_path / "aliases.yaml"
+    extra.write_text("x_alias: {" + ", ".join(f"{a}: redact" for a in ALIASES) + "}\n")
+    _scrub(pg, db, load_policy([extra]))
+    assert leaks.find_leaks(pg.dsn(db), SALT) == {}
 
 
 def test_rerun_is_safe(pg, copy_of, policy):

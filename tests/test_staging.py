@@ -229,7 +229,7 @@ def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):
         assert not (box.state_dir / "artifacts").exists()
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert any(k.startswith("prod/snapshots/") and k.endswith("/.complete") for k in keys)
-    assert any(k.startswith("scrubbed/dumps/") and k.endswith("/dump/toc.dat") for k in keys)
+    assert any(k.startswith("scrubbed/dumps/") and k.endswith("/data/toc.dat") for k in keys)
     assert "scrubbed/current.json" in keys
 
 

@@ -205,7 +205,7 @@ def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> 
             name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name)))
         for col in cols
     )
-    not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c.name)) for c in cols)
+    not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", c.name)) for c in cols)
     return sql.SQL(
         "SELECT hits.col, count(DISTINCT hits.r) FROM (SELECT t.ctid AS r, found.* FROM {table} AS t, "
         "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}) AS hits "

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from odoosh.scrub import catalog, chunks, fakes, leaks, passwords, patterns
+from odoosh.scrub import catalog, chunks, constraints, fakes, leaks, passwords, patterns
 from odoosh.scrub.policy import Policy, Rule
 
 REDACTED_EMAIL = "redacted@example.com"
@@ -31,6 +31,13 @@ FAKE_VARIANTS = 4  # candidate fakes per value, for steering clear of production
 
 Progress = Callable[[str], None]
 I = sql.Identifier
+# The scrubbed table's alias in its UPDATE. Its columns are always referred to through it:
+# a column may bear the name of an alias inside the expressions (a custom column "names").
+ROW = "scrubbed_row"
+
+
+def _col(name: str) -> sql.Identifier:
+    return I(ROW, name)
 
 
 # --------------------------------------------------------------------------- expressions
@@ -202,7 +209,7 @@ TEXT_STRATEGIES: dict[str, Callable[[sql.Composable], sql.Composable]] = {
 
 def _needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
     """Rows this column's rule would change: the prefilter that keeps untouched rows unwritten."""
-    v = I(col.name)
+    v = _col(col.name)
     if strategy == "password":
         return sql.SQL("true")
     if strategy == "null" or not col.is_text:
@@ -217,7 +224,7 @@ def _needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
 
 
 def _new_value(col: catalog.Column, rule: Rule, ctx: Ctx) -> sql.Composable:
-    v = I(col.name)
+    v = _col(col.name)
     if rule.strategy == "null":
         if not col.not_null:
             return sql.NULL
@@ -225,21 +232,21 @@ def _new_value(col: catalog.Column, rule: Rule, ctx: Ctx) -> sql.Composable:
             raise ValueError(f"{rule.source}: {col.qualified} is NOT NULL and not text; it cannot be emptied")
         return sql.SQL("'{}'::jsonb" if col.type == "jsonb" else "''")
     if rule.strategy == "password":
-        return sql.SQL("CASE WHEN id = {admin} THEN {admin_hash}::text ELSE {unusable}::text END").format(
-            admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash"))
+        return sql.SQL("CASE WHEN {id} = {admin} THEN {admin_hash}::text ELSE {unusable}::text END").format(
+            id=_col("id"), admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash"))
     if not col.is_text:
         raise ValueError(f"{rule.source}: {rule.strategy} needs a text column; {col.qualified} is {col.type}")
     make = TEXT_STRATEGIES[rule.strategy]
     if rule.company_if:
-        company_flag = I(rule.company_if)
+        company_flag = _col(rule.company_if)
         make = lambda x, _name=make: sql.SQL("CASE WHEN {flag} THEN {company} ELSE {person} END").format(  # noqa: E731
             flag=company_flag, company=fake_company(x), person=_name(x))
     if col.type in ("json", "jsonb"):
         return _each_json_string(v, make)
     value = make(v)
     if (ctx.table, col.name) == ("res_users", "login"):
-        value = sql.SQL("CASE WHEN id = {admin} THEN 'admin' ELSE {fake} END").format(
-            admin=sql.Literal(ctx.admin_id), fake=value)
+        value = sql.SQL("CASE WHEN {id} = {admin} THEN 'admin' ELSE {fake} END").format(
+            id=_col("id"), admin=sql.Literal(ctx.admin_id), fake=value)
     return value
 
 
@@ -316,7 +323,7 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
         if policy.deletes(table):
             result.chunks += [Chunk(table, sql.SQL("DELETE FROM {}").format(I(table)), sql.SQL("true"), pages, True)
                               for pages in chunks.split(conn, table)]
-            result.columns[table] = ["*"]
+            result.columns[table] = [constraints.ROWS_DELETED]
             continue
         ctx = Ctx(table, admin_id)
         sets, needs = [], []
@@ -329,11 +336,12 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
                     raise ValueError(f"{rule.source}: odoosh cannot recompute {col.qualified}; "
                                      f"recomputable: {sorted('.'.join(k) for k in RECOMPUTE)}")
                 result.recompute.append((table, col.name))
+                result.columns.setdefault(table, []).append(col.name)
                 continue
             need, new = _needs_change(col, rule.strategy), _new_value(col, rule, ctx)
             # redact returns a text with nothing to replace unchanged: a guard would search it twice.
             if rule.strategy != "redact":
-                new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(c=I(col.name), need=need, new=new)
+                new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(c=_col(col.name), need=need, new=new)
             sets.append(sql.SQL("{c} = {new}").format(c=I(col.name), new=new))
             needs.append(need)
             result.columns.setdefault(table, []).append(col.name)
@@ -341,7 +349,7 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
                 result.uniques.append((table, col.name))
         if not sets:
             continue
-        statement = sql.SQL("UPDATE {t} SET {sets}").format(t=I(table), sets=sql.SQL(", ").join(sets))
+        statement = sql.SQL("UPDATE {t} AS {row} SET {sets}").format(t=I(table), row=I(ROW), sets=sql.SQL(", ").join(sets))
         result.chunks += [Chunk(table, statement, sql.SQL(" OR ").join(needs), pages)
                           for pages in chunks.split(conn, table)]
     result.chunks.sort(key=lambda c: c.pages.blocks, reverse=True)
@@ -383,7 +391,8 @@ def scrub(dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int
     """Scrub every column the policy classifies; returns rows touched and seconds per table.
 
     Rows are counted per table: one UPDATE covers all of a table's columns, and telling
-    which column of a row changed would cost another scan. `columns` lists what was scrubbed.
+    which column of a row changed would cost another scan. `columns` lists the columns each
+    table had written, `constraints.ROWS_DELETED` where rows were deleted.
     """
     started = time.monotonic()
     params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt), "fp_seed": leaks.fingerprint_seed(salt),
@@ -439,7 +448,7 @@ def _make_unique(table: str, column: str) -> sql.Composable:
 
 
 def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Composable]:
-    """Statements that clear references to the rows of deleted tables.
+    """Statements that clear references to the rows of deleted tables, recorded in `work.columns`.
 
     Foreign keys are created after the scrub (post-data), so a reference to a deleted row
     would make that fail. Odoo's own metadata (ir_model_fields) says which columns refer to
@@ -468,6 +477,8 @@ def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Com
             continue
         if on_delete == "cascade":
             statements.append(sql.SQL("DELETE FROM {} WHERE {} IS NOT NULL").format(I(table), I(column)))
+            work.columns.setdefault(table, []).append(constraints.ROWS_DELETED)
         else:
             statements.append(sql.SQL("UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL").format(t=I(table), c=I(column)))
+            work.columns.setdefault(table, []).append(column)
     return statements

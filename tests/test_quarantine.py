@@ -1,0 +1,127 @@
+"""The quarantine without Dagster: the constraints a scrub could break, and the scrubbed
+artifact's two archives (rows, then production's indexes and constraints)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from odoosh import pipeline
+from odoosh.scrub import constraints
+from odoosh.scrub.policy import load_policy
+from resources.postgres import PostgresError
+
+SCHEMA = """
+CREATE TABLE x_branch (id serial, city varchar);
+CREATE TABLE x_tag (id serial, weight int);
+CREATE TABLE x_note (id serial, tag_id int, branch_id int);
+"""
+CONSTRAINTS = """
+ALTER TABLE x_branch ADD PRIMARY KEY (id);
+ALTER TABLE x_tag ADD PRIMARY KEY (id);
+ALTER TABLE x_note ADD PRIMARY KEY (id);
+CREATE UNIQUE INDEX x_branch_city_uniq ON x_branch (city);
+ALTER TABLE x_note ADD CONSTRAINT x_note_tag_fk FOREIGN KEY (tag_id) REFERENCES x_tag (id);
+ALTER TABLE x_note ADD CONSTRAINT x_note_branch_fk FOREIGN KEY (branch_id) REFERENCES x_branch (id);
+"""
+
+
+def _fill(conn, branches: int) -> None:
+    conn.execute("INSERT INTO x_branch (city) SELECT 'Town ' || i FROM generate_series(1, %s) i", (branches,))
+    conn.execute("INSERT INTO x_tag (weight) VALUES (1), (2)")
+    conn.execute("INSERT INTO x_note (tag_id, branch_id) VALUES (1, 1), (2, 2), (NULL, 3)")
+
+
+@pytest.fixture
+def schema_and_copy(pg, fresh_db):
+    """`fresh_db` with the constraints (production's schema, no rows) and a copy without them,
+    with rows (the quarantine)."""
+    copy = fresh_db + "_q"
+    pg.drop_database(copy)
+    pg.create_database(copy)
+    with pg.connect(fresh_db) as schema, pg.connect(copy) as quarantine:
+        schema.execute(SCHEMA + CONSTRAINTS)
+        quarantine.execute(SCHEMA)
+        _fill(quarantine, 5)
+    yield fresh_db, copy
+    pg.drop_database(copy)
+
+
+def test_only_constraints_over_written_columns_are_at_risk(pg, schema_and_copy):
+    with pg.connect(schema_and_copy[0]) as schema:
+        names = lambda written: sorted(c.name for c in constraints.at_risk(schema, written))  # noqa: E731
+        assert names({}) == []
+        assert names({"x_branch": ["city"]}) == ["x_branch_city_uniq"]
+        assert names({"x_note": ["branch_id"]}) == ["x_note_branch_fk"]
+        # Rows deleted: foreign keys into the table, not its own unique indexes.
+        assert names({"x_tag": [constraints.ROWS_DELETED]}) == ["x_note_tag_fk"]
+        assert names({"x_tag": ["weight"], "x_note": ["id"]}) == ["x_note_pkey"]
+
+
+def test_broken_constraints_are_named_without_values(pg, schema_and_copy):
+    schema_db, quarantine_db = schema_and_copy
+    with pg.connect(schema_db) as schema, pg.connect(quarantine_db, autocommit=True) as quarantine:
+        written = {"x_branch": ["city"], "x_tag": [constraints.ROWS_DELETED]}
+        at_risk = constraints.at_risk(schema, written)
+        assert constraints.broken(quarantine, at_risk) == []
+        quarantine.execute("UPDATE x_branch SET city = 'Same Town' WHERE id IN (1, 2)")
+        quarantine.execute("DELETE FROM x_tag WHERE weight = 1")
+        failures = constraints.broken(quarantine, at_risk)
+        assert [f.split(":")[0] for f in failures] == ["x_branch_city_uniq on x_branch", "x_note_tag_fk on x_note"]
+        assert not any("Same Town" in f for f in failures)
+        # The proofs were rolled back: the quarantine still has no index and no constraint.
+        assert quarantine.execute("SELECT count(*) FROM pg_index WHERE indrelid::regclass::text LIKE 'x\\_%'").fetchone()[0] == 0
+        assert quarantine.execute("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'x\\_%'").fetchone()[0] == 0
+
+
+@pytest.fixture
+def work_dir():
+    path = Path(tempfile.mkdtemp(prefix="odoosh-quarantine-"))
+    path.chmod(0o711)  # the PostgreSQL server user keeps its cluster here
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> pipeline.QuarantineSettings:
+    extra = tmp_path / "policy.yaml"
+    extra.write_text(policy_text)
+    return pipeline.QuarantineSettings(
+        policy=load_policy([extra]), salt="salt", admin_password="pw", base_url="http://staging.test",
+        smtp_host="127.0.0.1", smtp_port=1025, jobs=2, work_dir=work_dir)
+
+
+def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_dir, tmp_path):
+    """600 towns faked from a pool of 500 cities must collide: staging could not build the
+    unique index, so the quarantine refuses; `unique: true` repairs it."""
+    prod = copy_of("o16base")
+    with pg.connect(prod) as conn:
+        conn.execute(SCHEMA + CONSTRAINTS)
+        _fill(conn, 600)
+    snapshot = work_dir / "snapshot"
+    pipeline.snapshot(pg.dsn(prod), snapshot, jobs=2, log=lambda m: None)
+
+    out = work_dir / "scrubbed"
+    broken = _settings(work_dir, "x_branch: {city: fake_city}\nx_tag: delete_rows\n", tmp_path)
+    with pytest.raises(PostgresError, match=r"broke 2 of production's constraints.*x_branch_city_uniq on x_branch.*"
+                                            r"x_note_tag_fk on x_note.*unique: true"):
+        pipeline.quarantine(snapshot, out, broken, pipeline.Phases(lambda m: None))
+    assert not out.exists()
+
+    repaired = _settings(work_dir, "x_branch: {city: {strategy: fake_city, unique: true}}\n", tmp_path)
+    gates, _ = pipeline.quarantine(snapshot, out, repaired, pipeline.Phases(lambda m: None))
+    assert gates.passed
+    assert pipeline.verified(out)["gates_passed"]
+    staging = f"{prod}_staging"
+    pg.create_database(staging)
+    try:
+        pipeline.restore_scrubbed(out, pg.dsn(staging), jobs=2, log=lambda m: None)
+        with pg.connect(staging) as conn:
+            # Indexes and constraints come from the post-data archive, built once, in staging.
+            assert conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'x_branch_city_uniq'").fetchone()[0]
+            assert conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'x_note_tag_fk'").fetchone()[0]
+            assert conn.execute("SELECT count(DISTINCT city) FROM x_branch").fetchone()[0] == 600
+    finally:
+        pg.drop_database(staging)
