@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -24,7 +23,8 @@ from pathlib import Path
 from odoosh import dumps, pipeline, synthetic
 from odoosh.settings import SANDBOX_POLICY
 from odoosh.scrub.policy import load_policy
-from resources.postgres import PostgresCluster, PostgresClusters, throwaway_cluster
+from resources import scratch
+from resources.postgres import PostgresCluster, PostgresClusters, remove_abandoned, throwaway_cluster
 from resources.staging import CANDIDATE_SUFFIX, SANDBOX_CLUSTER, StagingServer
 
 STAGING_DB = "odoo_staging"
@@ -37,25 +37,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     log = lambda message: print(f"  {message}", flush=True)  # noqa: E731
-    # A benchmark stopped with SIGTERM (kill, a timeout) still stops and removes its clusters.
+    # A benchmark stopped with SIGTERM (kill, a timeout) still stops and removes its clusters;
+    # one killed with SIGKILL leaves them to the next run.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
-    work = Path(tempfile.mkdtemp(prefix="odoosh-bench-"))
-    work.chmod(0o711)
-    clusters = PostgresClusters(state_dir=str(work))
-    try:
-        with throwaway_cluster(durable=True, base_dir=str(work)) as prod:
-            size = _build(prod, args)
-            staging_cluster = clusters.cluster(SANDBOX_CLUSTER)
-            plain = _plain(prod, staging_cluster, work, args.jobs, log, compression=None)
-            same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
-            started = time.monotonic()
-            phases = _pipeline(prod, clusters, work, args.jobs, log)
-            total_pipeline = time.monotonic() - started
-            phases["other (initdb, checksums, copies)"] = total_pipeline - sum(phases.values())
-    finally:
-        clusters.existing(SANDBOX_CLUSTER).destroy()
-        shutil.rmtree(work, ignore_errors=True)
+    remove_abandoned(tempfile.gettempdir(), log)  # the clusters of a benchmark that was killed
+    with scratch.owned_dir("bench") as work:
+        work.chmod(0o711)
+        clusters = PostgresClusters(state_dir=str(work))
+        try:
+            with throwaway_cluster(durable=True, base_dir=str(work)) as prod:
+                size = _build(prod, args)
+                staging_cluster = clusters.cluster(SANDBOX_CLUSTER)
+                plain = _plain(prod, staging_cluster, work, args.jobs, log, compression=None)
+                same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
+                started = time.monotonic()
+                phases = _pipeline(prod, clusters, work, args.jobs, log)
+                total_pipeline = time.monotonic() - started
+                phases["other (initdb, checksums, copies)"] = total_pipeline - sum(phases.values())
+        finally:
+            clusters.existing(SANDBOX_CLUSTER).destroy()
 
     print(f"\n{'phase':<50}{'seconds':>10}")
     for name, seconds in phases.items():

@@ -26,6 +26,11 @@ def state_dir() -> Path:
     return Path(base) / "odoosh"
 
 
+def work_dir() -> Path:
+    """Scratch space of runs: snapshots being written, quarantine clusters, downloads."""
+    return state_dir() / "work"
+
+
 def required_modules() -> list[str]:
     """Odoo modules every environment must have installed (smoke gate)."""
     raw = os.environ.get("ODOOSH_REQUIRED_MODULES", "base,web,mail")

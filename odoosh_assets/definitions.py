@@ -63,8 +63,10 @@ def make_definitions() -> dg.Definitions:
                 smtp_port=int(os.environ["ODOOSH_MAIL_SMTP_PORT"]) if _setting("ODOOSH_MAIL_SMTP_PORT") else None,
                 api_url=_setting("ODOOSH_MAIL_API_URL"),
             ),
-            "prod_artifacts": ArtifactStore(url=settings.artifacts_url("prod"), endpoint_url=s3_endpoint),
-            "scrubbed_artifacts": ArtifactStore(url=settings.artifacts_url("scrubbed"), endpoint_url=s3_endpoint),
+            "prod_artifacts": ArtifactStore(url=settings.artifacts_url("prod"), endpoint_url=s3_endpoint,
+                                            work_dir=str(settings.work_dir())),
+            "scrubbed_artifacts": ArtifactStore(url=settings.artifacts_url("scrubbed"), endpoint_url=s3_endpoint,
+                                                work_dir=str(settings.work_dir())),
             "scrubbing": Scrubbing(
                 state_dir=state_dir,
                 salt=_secret("ODOOSH_SCRUB_SALT"),

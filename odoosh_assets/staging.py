@@ -4,7 +4,6 @@ prod_snapshot (production trust zone) -> scrubbed_dump (quarantine; blocking PII
 neutralisation gates) -> staging_database (swapped in atomically, then smoke-tested).
 """
 
-import tempfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,8 @@ from odoosh_assets.smoke import SmokeTarget, smoke_checks
 from resources.artifacts import ArtifactStore
 from resources.mail import MailCatcher
 from resources.odoo import OdooRuntime
-from resources.postgres import describe_dsn
+from resources import scratch
+from resources.postgres import describe_dsn, remove_abandoned
 from resources.production import ProductionDatabase
 from resources.staging import CANDIDATE_SUFFIX, Scrubbing, StagingServer
 
@@ -42,10 +42,12 @@ def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
     return old
 
 
-def _work_dir() -> Path:
-    """Scratch space beside the state dir, reachable by the PostgreSQL server user."""
-    path = settings.state_dir() / "work"
-    path.mkdir(parents=True, exist_ok=True, mode=0o711)
+def _work_dir(context: dg.AssetExecutionContext) -> Path:
+    """The scratch space of runs, rid first of what killed runs left there: raw snapshots,
+    quarantine clusters still running."""
+    path = settings.work_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=0o711)  # the PostgreSQL server user works in it
+    remove_abandoned(path, context.log.warning)
     return path
 
 
@@ -61,8 +63,8 @@ def prod_snapshot(
 ) -> dg.MaterializeResult:
     dsn = production.ensure(context.log.info)
     key = _new_key(SNAPSHOTS, context)
-    with tempfile.TemporaryDirectory(dir=_work_dir()) as tmp:
-        artifact = Path(tmp) / "artifact"
+    with scratch.owned_dir("snapshot", _work_dir(context)) as tmp:
+        artifact = tmp / "artifact"
         manifest = pipeline.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
         prod_artifacts.publish_dir(key, artifact)
     prod_artifacts.write_json(LATEST, {"key": key})
@@ -100,6 +102,7 @@ def scrubbed_dump(
     mail: MailCatcher,
     odoo: OdooRuntime,
 ):
+    work = _work_dir(context)
     catcher = mail.ensure_running()
     quarantine_settings = pipeline.QuarantineSettings(
         policy=load_policy([Path(p) for p in scrubbing.policy_files]),
@@ -109,13 +112,13 @@ def scrubbed_dump(
         smtp_host=catcher.smtp_host,
         smtp_port=catcher.smtp_port,
         jobs=settings.jobs(),
-        work_dir=_work_dir(),
+        work_dir=work,
     )
     phases = pipeline.Phases(context.log.info)
     source_key = prod_artifacts.read_json(LATEST)["key"]
     key = _new_key(DUMPS, context)
-    with prod_artifacts.local_copy(source_key) as snapshot_dir, tempfile.TemporaryDirectory(dir=_work_dir()) as tmp:
-        artifact = Path(tmp) / "artifact"
+    with prod_artifacts.local_copy(source_key) as snapshot_dir, scratch.owned_dir("scrubbed", work) as tmp:
+        artifact = tmp / "artifact"
         gates, summary = pipeline.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
         if gates.passed:
             scrubbed_artifacts.publish_dir(key, artifact)
@@ -175,6 +178,7 @@ def staging_database(
     odoo: OdooRuntime,
     mail: MailCatcher,
 ) -> dg.MaterializeResult:
+    _work_dir(context)  # the scrubbed dump is downloaded there from S3
     phases = pipeline.Phases(context.log.info)
     key = scrubbed_artifacts.read_json(CURRENT)["key"]
     candidate = staging.database + CANDIDATE_SUFFIX

@@ -43,6 +43,8 @@ from botocore.exceptions import ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
+from resources import scratch
+
 COMPLETE = ".complete"
 CHUNK = 1 << 20
 TRANSFER_THREADS = 4
@@ -237,21 +239,18 @@ class _S3Store:
                 f"no artifact {key!r} in {self.where} (missing, or its upload never finished: "
                 f"no {key}/{COMPLETE})"
             )
-        target = Path(tempfile.mkdtemp(prefix="odoosh-artifact-", dir=self.work_dir))
+        with scratch.owned_dir("artifact", self.work_dir) as target:
 
-        def download(obj: str) -> None:
-            path = target / obj[len(base) :]
-            if not path.resolve().is_relative_to(target.resolve()):
-                raise ArtifactError(f"refusing {obj!r} from {self.where}: outside {target}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.client.download_file(self.bucket, obj, str(path))
+            def download(obj: str) -> None:
+                path = target / obj[len(base) :]
+                if not path.resolve().is_relative_to(target.resolve()):
+                    raise ArtifactError(f"refusing {obj!r} from {self.where}: outside {target}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.client.download_file(self.bucket, obj, str(path))
 
-        try:
             with ThreadPoolExecutor(TRANSFER_THREADS) as pool:
                 list(pool.map(download, [o for o in self._objects(base) if o != base + COMPLETE]))
             yield target
-        finally:
-            shutil.rmtree(target, ignore_errors=True)
 
     def write_json(self, key: str, text: str) -> None:
         self.client.put_object(

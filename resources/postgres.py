@@ -20,7 +20,6 @@ import secrets
 import shutil
 import stat
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from odoosh.ports import free_port, port_in_use
+from resources import scratch
 
 SUPERUSER = "odoosh"
 DEFAULT_SERVER_USER = "postgres"
@@ -348,16 +348,30 @@ class PostgresCluster:
 
 @contextlib.contextmanager
 def throwaway_cluster(durable: bool = False, base_dir: str | None = None) -> Iterator[PostgresCluster]:
-    """A cluster in a fresh directory of the system temp dir, destroyed on exit.
+    """A cluster in a new scratch directory of `base_dir`, destroyed on exit; if the process
+    is killed instead, `remove_abandoned` stops and removes it later.
 
-    The system temp dir (not pytest's tmp_path or root's home) because the server user must be
-    able to reach it.
+    By default the system temp dir (not pytest's tmp_path or root's home) because the server
+    user must be able to reach it.
     """
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="odoosh-pg-", dir=base_dir)), durable=durable)
-    try:
-        yield cluster.ensure_running()
-    finally:
-        cluster.destroy()
+    with scratch.owned_dir("pg", base_dir) as root:
+        cluster = PostgresCluster(root, durable=durable)
+        try:
+            yield cluster.ensure_running()
+        finally:
+            cluster.destroy()
+
+
+def remove_abandoned(base_dir: str | Path, log: Callable[[str], None]) -> list[Path]:
+    """Remove the scratch directories that killed runs left in `base_dir`, after stopping
+    every PostgreSQL server still running from one of them. Returns what was removed."""
+    with scratch.abandoned(base_dir) as paths:
+        for path in paths:
+            for pid_file in path.rglob("postmaster.pid"):
+                PostgresCluster(pid_file.parent.parent).stop()
+            shutil.rmtree(path, ignore_errors=True)
+            log(f"removed {path}: a run that was killed left it behind")
+    return paths
 
 
 # --------------------------------------------------------------------------- DSNs

@@ -3,13 +3,19 @@
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from resources.postgres import PostgresCluster, PostgresClusters, PostgresError, connect, describe_dsn, throwaway_cluster
+from resources import scratch
+from resources.postgres import (PostgresCluster, PostgresClusters, PostgresError, connect, describe_dsn,
+                                remove_abandoned, throwaway_cluster)
 from tests.sandbox_helpers import processes_under
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -48,6 +54,27 @@ def test_scratch_clusters_skip_durability():
             assert conn.execute("SHOW fsync").fetchone()[0] == "off"
             assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "off"
         root = cluster.root
+    assert not root.exists()
+    assert not processes_under(root)
+
+
+def test_cluster_of_a_killed_run_is_stopped_and_removed_later(base, monkeypatch):
+    """SIGKILL runs no cleanup: the quarantine cluster of a killed run, raw production data,
+    would keep running. The next run finds it by its free lock, stops it and removes it."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom resources.postgres import throwaway_cluster\n"
+         "with throwaway_cluster(base_dir=sys.argv[1]) as c:\n    print(c.root, flush=True)\n    time.sleep(600)",
+         str(base)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    root = Path(run.stdout.readline().strip())
+    monkeypatch.setattr(scratch, "MIN_AGE_S", 0)
+    try:
+        assert remove_abandoned(base, print) == [] and root.exists()  # its run is alive
+    finally:
+        run.kill()
+        run.wait()
+    cluster = PostgresCluster(root)
+    assert cluster.is_running()
+    assert remove_abandoned(base, print) == [root]
     assert not root.exists()
     assert not processes_under(root)
 

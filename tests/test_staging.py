@@ -19,10 +19,11 @@ from odoosh import smoke
 from odoosh.odoo_config import read_odoo_config
 from odoosh_assets.production import production_database
 from odoosh_assets.staging import prod_snapshot, scrubbed_dump, staging_database
+from resources import scratch
 from resources.postgres import connect, pg_tool
 from resources.staging import Scrubbing, StagingConfigError
 from tests import odoo_fill
-from tests.sandbox_helpers import sandbox
+from tests.sandbox_helpers import processes_under, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 PIPELINE = dg.AssetSelection.assets(prod_snapshot, scrubbed_dump, staging_database)
@@ -172,6 +173,34 @@ def test_killed_restore_leaves_staging_intact(box):
     # The next run repairs: the half-restored candidate is replaced and swapped in.
     assert box.run(dg.AssetSelection.assets(staging_database)).success
     assert database_oid(staging_dsn) != before
+
+
+def test_quarantine_of_a_killed_run_is_removed_by_the_next(box, monkeypatch):
+    """A run killed while its quarantine cluster exists leaves that cluster's files (and, when
+    the server outlives the run, the server) behind; the next staging run removes them."""
+    work = box.state_dir / "work"
+    dagster_home = box.state_dir / "dagster-kill-quarantine"
+    dagster_home.mkdir()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
+         "-m", "odoosh_assets.definitions", "--select", "scrubbed_dump"],
+        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (left := list(work.glob("odoosh-scratch-pg-*/data/postmaster.pid"))) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert left, "the quarantine cluster never started"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    quarantine = left[0].parent.parent
+    assert (quarantine / "data" / "base").is_dir()  # production's rows, on disk
+    monkeypatch.setattr(scratch, "MIN_AGE_S", 0)
+    assert box.run(dg.AssetSelection.assets(prod_snapshot)).success
+    assert not quarantine.exists()
+    assert not processes_under(quarantine)
 
 
 def _wait_for_restore_into_candidate(staging, proc, timeout: float = 120) -> bool:
