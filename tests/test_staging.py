@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -152,21 +154,11 @@ def test_killed_restore_leaves_staging_intact(box):
     staging = box.defs.resources["staging"]
     staging_dsn = staging.dsn_for(staging.database)
     before = database_oid(staging_dsn)
-    dagster_home = box.state_dir / "dagster-kill-test"
-    dagster_home.mkdir()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
-         "-m", "odoosh_assets.definitions", "--select", "staging_database"],
-        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        assert _wait_for_restore_into_candidate(staging, proc), "the restore never started"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with connect(staging.dsn_for("postgres"), autocommit=True) as conn:
+        restoring = lambda: conn.execute(  # noqa: E731
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s",
+            (staging.database + "%odoosh_new",)).fetchone() is not None
+        assert _kill_run_when(box, "staging_database", restoring), "the restore never started"
     assert database_oid(staging_dsn) == before
     assert smoke.users_exist(staging_dsn).passed
     assert smoke.modules_installed(staging_dsn, ["base", "mail"]).passed
@@ -178,43 +170,35 @@ def test_killed_restore_leaves_staging_intact(box):
 def test_quarantine_of_a_killed_run_is_removed_by_the_next(box, monkeypatch):
     """A run killed while its quarantine cluster exists leaves that cluster's files (and, when
     the server outlives the run, the server) behind; the next staging run removes them."""
-    work = box.state_dir / "work"
-    dagster_home = box.state_dir / "dagster-kill-quarantine"
-    dagster_home.mkdir()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
-         "-m", "odoosh_assets.definitions", "--select", "scrubbed_dump"],
-        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not (left := list(work.glob("odoosh-scratch-pg-*/data/postmaster.pid"))) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert left, "the quarantine cluster never started"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    quarantine = left[0].parent.parent
-    assert (quarantine / "data" / "base").is_dir()  # production's rows, on disk
+    clusters = lambda: [d.parents[1] for d in (box.state_dir / "work").glob("odoosh-scratch-pg-*/data/base")]  # noqa: E731
+    assert _kill_run_when(box, "scrubbed_dump", clusters), "the quarantine cluster was never made"
+    [quarantine] = clusters()  # left behind: no cleanup ran
     monkeypatch.setattr(scratch, "MIN_AGE_S", 0)
     assert box.run(dg.AssetSelection.assets(prod_snapshot)).success
     assert not quarantine.exists()
     assert not processes_under(quarantine)
 
 
-def _wait_for_restore_into_candidate(staging, proc, timeout: float = 120) -> bool:
-    deadline = time.monotonic() + timeout
-    with connect(staging.dsn_for("postgres"), autocommit=True) as conn:
-        while time.monotonic() < deadline and proc.poll() is None:
-            busy = conn.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s",
-                (staging.database + "%odoosh_new",),
-            ).fetchone()
-            if busy:
-                return True
+def _kill_run_when(box, asset: str, reached: Callable[[], bool], timeout: float = 120) -> bool:
+    """Materialise `asset` with the dagster CLI, in a process group of its own, and SIGKILL
+    the group as soon as `reached()`; whether that happened before the run ended."""
+    dagster_home = box.state_dir / f"dagster-kill-{asset}"
+    dagster_home.mkdir()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
+         "-m", "odoosh_assets.definitions", "--select", asset],
+        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not (hit := reached()) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-    return False
+        return hit
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("key", list(odoo_fill.DUMPS))
