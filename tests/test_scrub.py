@@ -169,6 +169,26 @@ def test_redact_gives_a_name_in_text_the_fake_of_the_person(pg, copy_of, policy)
     assert footers == {"en_US": f"Regards, {fake}", "fr_FR": f"Cordialement, {fake}"}
 
 
+def test_names_with_particles_are_found_and_replaced(pg, copy_of, policy):
+    db = copy_of("o16base")
+    names = ["Jan van der Berg", "Maria de los Angeles Garcia"]
+    with pg.connect(db) as conn:
+        ids = [i for (i,) in conn.execute("SELECT id FROM res_partner WHERE NOT is_company ORDER BY id LIMIT 2")]
+        for partner_id, name in zip(ids, names):
+            conn.execute("UPDATE res_partner SET name = %s WHERE id = %s", (name, partner_id))
+        conn.execute("UPDATE res_company SET company_details = "
+                     "'<p>Ask <b>Jan van der Berg</b> or Maria de los Angeles Garcia.</p>'")
+        conn.commit()
+        leaks.record_fingerprints(pg.dsn(db), SALT)
+    assert "res_company.company_details" in leaks.find_leaks(pg.dsn(db), SALT)
+    _scrub(pg, db, policy)
+    assert leaks.find_leaks(pg.dsn(db), SALT) == {}
+    with pg.connect(db) as conn:
+        fakes = [conn.execute("SELECT name FROM res_partner WHERE id = %s", (i,)).fetchone()[0] for i in ids]
+        details = conn.execute("SELECT company_details FROM res_company LIMIT 1").fetchone()[0]
+    assert details == f"<p>Ask <b>{fakes[0]}</b> or {fakes[1]}.</p>" and fakes[0] != names[0]
+
+
 def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy, monkeypatch):
     """Cut into one-page ranges, with every column's values read once each, the gate counts
     what it counts reading whole tables row by row, and the scrub misses no row."""

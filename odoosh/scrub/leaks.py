@@ -4,9 +4,10 @@ Before scrubbing, fingerprints (salt-keyed hashes) of production's identifying v
 names, emails, phones, VAT numbers, bank accounts, street lines) are stored in schema
 `odoosh_quarantine` of the same database. After scrubbing, every text-like column of schema
 public (each string of a JSON document too) is compared with them: whole values, the emails
-and phone numbers found inside free text and HTML, and every run of 2 to 4 capitalised words
-there, which is where a person's name sits in a sentence. Only counts per column leave the
-database, never values.
+and phone numbers found inside free text and HTML, and every 2 to 5 words of a run of
+capitalised words there (lowercase particles allowed between them), which is where a
+person's name sits in a sentence. Only counts per column leave the database, never
+values.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SCHEMA = "odoosh_quarantine"
 TABLE = sql.Identifier(SCHEMA, "fingerprints")
 MAX_WHOLE_VALUE = 256  # no name, email or number is longer; skip hashing long texts whole
 REPEATED = 0.2  # distinct values per row under which a column is read value by value
+NAME_WORDS = 5  # the most words of a name found in text ("Maria de los Angeles Garcia")
 
 # Where production's identifying values live: (kind, table, column). Missing ones are skipped.
 SOURCES: dict[str, list[tuple[str, str]]] = {
@@ -148,16 +150,19 @@ def drop_fingerprints(conn: psycopg.Connection) -> None:
 
 
 def name_windows(v: sql.Composable) -> sql.Composable:
-    """SELECT of every 2- to 4-word window (`x`) of the runs of capitalised words in text `v`,
-    normalised as names are fingerprinted (lower case, words joined by one space).
+    """SELECT of every window of 2 to NAME_WORDS words (`x`) of the runs of capitalised words
+    in text `v`, normalised as names are fingerprinted (lower case, words joined by one space).
 
-    Window `g` of a run starts at word g / 3 + 1 and has 2 + g mod 3 words: one series per run.
+    Window `g` of a run starts at word g / k + 1 and has 2 + g mod k words (k = NAME_WORDS - 1
+    sizes): one series per run.
     """
     return sql.SQL(
-        "SELECT lower(array_to_string(r.words[g / 3 + 1:g / 3 + 2 + mod(g, 3)], ' ')) AS x "
+        "SELECT lower(array_to_string(r.words[g / {k} + 1:g / {k} + 2 + mod(g, {k})], ' ')) AS x "
         "FROM regexp_matches({v}, {run}, 'g') AS m, regexp_split_to_array(m[1], {gap}) AS r(words), "
-        "generate_series(0, 3 * cardinality(r.words) - 4) AS g WHERE g / 3 + 2 + mod(g, 3) <= cardinality(r.words)"
-    ).format(v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP))
+        "generate_series(0, {k} * (cardinality(r.words) - 1) - 1) AS g "
+        "WHERE g / {k} + 2 + mod(g, {k}) <= cardinality(r.words)"
+    ).format(v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP),
+             k=sql.Literal(NAME_WORDS - 1))
 
 
 def _candidates(v: sql.Composable) -> sql.Composable:

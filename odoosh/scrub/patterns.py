@@ -26,8 +26,13 @@ MIN_PHONE_DIGITS = 6
 NAME_WORD = r"[[:upper:]](?:[[:alpha:]]|['’-][[:upper:]])*"
 
 # What may separate the words of one name: white space, no-break spaces, HTML's &nbsp;. Not a
-# tag: "Anna</p><p>Smith" are two texts.
+# tag: "Anna</p><p>Smith" are two texts. (Inline tags, "<b>Anna</b> Smith", would be one name,
+# but allowing them tripled the cost of the name search over HTML, for a rare way of writing.)
 NAME_GAP = r"(?:[[:space:]\u00a0]|&nbsp;)+"
 
-# Two or more capitalised words in a row: where a person's name in free text can be.
-NAME_RUN = rf"{NAME_WORD}(?:{NAME_GAP}{NAME_WORD})+"
+# Lowercase words inside a name: "Jan van der Berg", "Charles de Gaulle", "Leonardo da Vinci".
+NAME_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|des|la|le|los|las|dos|das|do|ten|ter|zu|bin|ibn|al|el)"
+
+# Two or more capitalised words in a row, lowercase particles between them: where a person's
+# name in free text can be.
+NAME_RUN = rf"{NAME_WORD}(?:{NAME_GAP}(?:{NAME_PARTICLE}{NAME_GAP})*{NAME_WORD})+"
