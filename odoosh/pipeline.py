@@ -33,6 +33,7 @@ Log = Callable[[str], None]
 QUARANTINE_DB = "quarantine"
 SCHEMA_DB = "schema"  # production's schema without a row, on the quarantine's cluster
 MANIFEST = "manifest.json"
+LAYOUT = 2  # of an artifact's archives; 2: scrubbed dumps are `schema` + `data`
 # Tables with fewer rows stay logged: their WAL costs less than the ALTER TABLE (Odoo has 700+).
 UNLOGGED_MIN_ROWS = 10_000
 
@@ -86,7 +87,7 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
 def _write_manifest(artifact_dir: Path, facts: dict) -> dict:
     """Write the manifest of the archives in `artifact_dir`: `facts`, sizes and checksums."""
     checksums = sha256_tree(artifact_dir)
-    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), **facts,
+    manifest = {"layout": LAYOUT, "created_at": datetime.now(timezone.utc).isoformat(), **facts,
                 "size_bytes": sum((artifact_dir / name).stat().st_size for name in checksums),
                 "checksums": checksums}
     (artifact_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
@@ -96,6 +97,10 @@ def _write_manifest(artifact_dir: Path, facts: dict) -> dict:
 def verified(artifact_dir: Path) -> dict:
     """The artifact's manifest, after checking every file of its archives against it."""
     manifest = json.loads((artifact_dir / MANIFEST).read_text())
+    if manifest.get("layout") != LAYOUT:
+        raise PostgresError(f"{artifact_dir} was written by another version of odoosh (layout "
+                            f"{manifest.get('layout', 1)}, this one reads {LAYOUT}): materialise prod_snapshot "
+                            "and scrubbed_dump again to replace it.")
     if problems := verify_tree(artifact_dir, manifest["checksums"], ignore=(MANIFEST,)):
         raise PostgresError(f"The dump in {artifact_dir} does not match its manifest: {'; '.join(problems[:5])}")
     return manifest

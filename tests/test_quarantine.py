@@ -3,6 +3,7 @@ artifact's two archives (rows, then production's indexes and constraints)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -125,3 +126,15 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
             assert conn.execute("SELECT count(DISTINCT city) FROM x_branch").fetchone()[0] == 600
     finally:
         pg.drop_database(staging)
+    # Both archives are under the manifest: a file lost in transit is named.
+    (out / "schema" / "toc.dat").unlink()
+    with pytest.raises(PostgresError, match="does not match its manifest: missing: schema/toc.dat"):
+        pipeline.verified(out)
+
+
+def test_an_artifact_of_another_layout_is_refused_clearly(tmp_path):
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "toc.dat").write_bytes(b"toc")
+    (tmp_path / pipeline.MANIFEST).write_text(json.dumps({"checksums": {"toc.dat": "0" * 64}}))
+    with pytest.raises(PostgresError, match="another version of odoosh .layout 1.*materialise prod_snapshot"):
+        pipeline.verified(tmp_path)

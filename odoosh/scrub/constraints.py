@@ -7,8 +7,9 @@ changed, a foreign key from a column it changed or into a table it deleted rows 
 of those is built here from the schema's own definition, inside a transaction that is then
 rolled back, so a policy that breaks one fails the quarantine instead of staging's restore.
 
-The neutralisation's fixed writes are not checked here: they are constraint-safe by design
-(tested on real Odoo schemas), and would in any case fail the staging candidate, not staging.
+Not checked here, and left to the staging candidate's restore (which fails without touching
+staging): the neutralisation's fixed writes, constraint-safe by design and tested on real Odoo
+schemas, and exclusion constraints, which Odoo does not use.
 """
 
 from __future__ import annotations
