@@ -168,7 +168,8 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             scrub_stats = scrubber.scrub(dsn, settings.policy, salt=settings.salt,
                                          admin_password=settings.admin_password, jobs=settings.jobs, progress=log)
         with phases("constraints"), connect(schema_dsn) as schema, connect(dsn, autocommit=True) as conn:
-            if broken := constraints.broken(conn, constraints.at_risk(schema, scrub_stats["columns"])):
+            at_risk = constraints.at_risk(schema, scrub_stats["columns"])
+            if broken := constraints.broken(conn, at_risk):
                 raise PostgresError(
                     f"The scrub broke {len(broken)} of production's constraints, so staging could not be restored: "
                     f"{'; '.join(broken[:10])}. Mark a scrubbed column of a unique index `unique: true` in the "
@@ -182,7 +183,8 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             )
             leaks.drop_fingerprints(conn)
             conn.commit()
-        summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"]}
+        summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"],
+                   "constraints_proven": len(at_risk)}
         if gates.passed:
             out_dir.mkdir()
             with phases("dump_scrubbed"):

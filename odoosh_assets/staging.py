@@ -134,6 +134,7 @@ def scrubbed_dump(
             "store": scrubbed_artifacts.describe(),
             "rows_scrubbed": dg.MetadataValue.int(sum(summary["scrub"].get("rows", {}).values())),
             "neutralisation_actions": dg.MetadataValue.int(len(summary["neutralisation_actions"])),
+            "constraints_proven": dg.MetadataValue.int(summary["constraints_proven"]),
             **{f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()},
         }
     )

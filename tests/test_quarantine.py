@@ -94,9 +94,10 @@ def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> pipeline.Quar
         smtp_host="127.0.0.1", smtp_port=1025, jobs=2, work_dir=work_dir)
 
 
-def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_dir, tmp_path):
+def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_dir, tmp_path, monkeypatch):
     """600 towns faked from a pool of 500 cities must collide: staging could not build the
     unique index, so the quarantine refuses; `unique: true` repairs it."""
+    monkeypatch.setattr(pipeline, "UNLOGGED_MIN_ROWS", 1)
     prod = copy_of("o16base")
     with pg.connect(prod) as conn:
         conn.execute(SCHEMA + CONSTRAINTS)
@@ -124,6 +125,9 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
             assert conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'x_branch_city_uniq'").fetchone()[0]
             assert conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'x_note_tag_fk'").fetchone()[0]
             assert conn.execute("SELECT count(DISTINCT city) FROM x_branch").fetchone()[0] == 600
+            # The quarantine's tables were unlogged; staging's are all crash-safe.
+            assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence <> 'p' "
+                                "AND relnamespace = 'public'::regnamespace").fetchone()[0] == 0
     finally:
         pg.drop_database(staging)
     # Both archives are under the manifest: a file lost in transit is named.
