@@ -27,7 +27,7 @@ from odoosh import dumps, neutralize
 from odoosh.scrub import constraints, coverage, leaks, scrubber
 from odoosh.scrub.policy import Policy
 from resources.artifacts import sha256_tree, verify_tree
-from resources.postgres import PostgresError, connect, throwaway_cluster
+from resources.postgres import PostgresCluster, PostgresError, connect, throwaway_cluster
 
 Log = Callable[[str], None]
 QUARANTINE_DB = "quarantine"
@@ -146,17 +146,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
     with throwaway_cluster(durable=False, base_dir=str(settings.work_dir)) as cluster:
         dsn, schema_dsn = cluster.dsn(QUARANTINE_DB), cluster.dsn(SCHEMA_DB)
         with phases("quarantine_restore"):
-            cluster.create_database(SCHEMA_DB)
-            dumps.restore(schema_dsn, archive, jobs=1, log=log, sections=["pre-data"])
-            cluster.create_database(QUARANTINE_DB, template=SCHEMA_DB)
-            dumps.restore(schema_dsn, archive, jobs=settings.jobs, log=log, sections=["post-data"])
-            with connect(dsn, autocommit=True) as conn:
-                _unlogged(conn, [table for table, rows in manifest["rows"].items() if rows >= UNLOGGED_MIN_ROWS])
-            dumps.restore(dsn, archive, jobs=settings.jobs, log=log, sections=["data"])
-            with connect(dsn) as conn:
-                if (restored := table_rows(conn)) != manifest["rows"]:
-                    differing = sorted(t for t in manifest["rows"] if restored.get(t) != manifest["rows"][t])
-                    raise PostgresError(f"The quarantine restore does not match the snapshot: {differing[:10]}")
+            _restore(cluster, archive, manifest["rows"], jobs=settings.jobs, log=log)
         with phases("fingerprint"):
             leaks.record_fingerprints(dsn, settings.salt, jobs=settings.jobs)
         with phases("neutralise"), connect(dsn) as conn:
@@ -167,13 +157,8 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             # Without indexes: every UPDATE would otherwise maintain them row by row.
             scrub_stats = scrubber.scrub(dsn, settings.policy, salt=settings.salt,
                                          admin_password=settings.admin_password, jobs=settings.jobs, progress=log)
-        with phases("constraints"), connect(schema_dsn) as schema, connect(dsn, autocommit=True) as conn:
-            at_risk = constraints.at_risk(schema, scrub_stats["columns"])
-            if broken := constraints.broken(conn, at_risk):
-                raise PostgresError(
-                    f"The scrub broke {len(broken)} of production's constraints, so staging could not be restored: "
-                    f"{'; '.join(broken[:10])}. Mark a scrubbed column of a unique index `unique: true` in the "
-                    "scrub policy; a table with `delete_rows` must not be referenced by rows that stay.")
+        with phases("constraints"):
+            proven = _prove_constraints(schema_dsn, dsn, scrub_stats["columns"])
         with phases("verify"), connect(dsn) as conn:
             gates = Gates(
                 unclassified_columns=coverage.unclassified_columns(conn, settings.policy),
@@ -184,7 +169,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             leaks.drop_fingerprints(conn)
             conn.commit()
         summary = {"neutralisation_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"],
-                   "constraints_proven": len(at_risk)}
+                   "constraints_proven": proven}
         if gates.passed:
             out_dir.mkdir()
             with phases("dump_scrubbed"):
@@ -194,11 +179,36 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
     return gates, summary
 
 
-def _unlogged(conn: psycopg.Connection, tables: list[str]) -> None:
-    """Make the quarantine's (still empty) big tables unlogged: rows that die with the cluster
-    need no WAL when they are loaded and scrubbed."""
-    for table in tables:
-        conn.execute(sql.SQL("ALTER TABLE {} SET UNLOGGED").format(sql.Identifier(table)))
+def _restore(cluster: PostgresCluster, archive: Path, rows: dict[str, int], *, jobs: int, log: Log) -> None:
+    """The schema database (the snapshot's pre- and post-data, no rows), and the quarantine:
+    a clone of its pre-data, loaded with the snapshot's rows and checked against `rows`."""
+    schema_dsn, dsn = cluster.dsn(SCHEMA_DB), cluster.dsn(QUARANTINE_DB)
+    cluster.create_database(SCHEMA_DB)
+    dumps.restore(schema_dsn, archive, jobs=1, log=log, sections=["pre-data"])
+    cluster.create_database(QUARANTINE_DB, template=SCHEMA_DB)
+    dumps.restore(schema_dsn, archive, jobs=jobs, log=log, sections=["post-data"])
+    with connect(dsn, autocommit=True) as conn:
+        # Still empty, big tables become unlogged: rows that die with the cluster need no WAL
+        # when they are loaded and scrubbed.
+        for table in sorted(t for t, n in rows.items() if n >= UNLOGGED_MIN_ROWS):
+            conn.execute(sql.SQL("ALTER TABLE {} SET UNLOGGED").format(sql.Identifier(table)))
+    dumps.restore(dsn, archive, jobs=jobs, log=log, sections=["data"])
+    with connect(dsn) as conn:
+        if (restored := table_rows(conn)) != rows:
+            differing = sorted(t for t in rows if restored.get(t) != rows[t])
+            raise PostgresError(f"The quarantine restore does not match the snapshot: {differing[:10]}")
+
+
+def _prove_constraints(schema_dsn: str, dsn: str, written: dict[str, list[str]]) -> int:
+    """Prove in the quarantine every constraint the scrub's writes put at risk; how many."""
+    with connect(schema_dsn) as schema, connect(dsn, autocommit=True) as conn:
+        at_risk = constraints.at_risk(schema, written)
+        if broken := constraints.broken(conn, at_risk):
+            raise PostgresError(
+                f"The scrub broke {len(broken)} of production's constraints, so staging could not be restored: "
+                f"{'; '.join(broken[:10])}. Mark a scrubbed column of a unique index `unique: true` in the "
+                "scrub policy; a table with `delete_rows` must not be referenced by rows that stay.")
+    return len(at_risk)
 
 
 def restore_scrubbed(artifact_dir: Path, dsn: str, *, jobs: int, log: Log) -> None:

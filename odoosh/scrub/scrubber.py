@@ -1,4 +1,4 @@
-"""Scrub PII from a restored Odoo database, in SQL, before its indexes are built.
+"""Scrub PII from a restored Odoo database, in SQL, while it has no indexes.
 
 Speed decides the design. Each table gets ONE statement covering all its columns, and only
 rows where some column needs a change are rewritten. Big tables are cut into ranges of
@@ -450,8 +450,8 @@ def _make_unique(table: str, column: str) -> sql.Composable:
 def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Composable]:
     """Statements that clear references to the rows of deleted tables, recorded in `work.columns`.
 
-    Foreign keys are created after the scrub (post-data), so a reference to a deleted row
-    would make that fail. Odoo's own metadata (ir_model_fields) says which columns refer to
+    Foreign keys are created after the scrub (post-data, in staging), so a reference to a
+    deleted row would make staging's restore fail. Odoo's own metadata (ir_model_fields) says which columns refer to
     which model and what happens on delete.
     """
     deleted = sorted({c.table for c in work.chunks if c.deletes})
