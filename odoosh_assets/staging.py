@@ -14,10 +14,10 @@ from odoosh import mail_check, pipeline, settings, smoke
 from odoosh.scrub.policy import load_policy
 from odoosh_assets.production import production_database
 from odoosh_assets.smoke import SmokeTarget, smoke_checks
+from resources import scratch
 from resources.artifacts import ArtifactStore
 from resources.mail import MailCatcher
 from resources.odoo import OdooRuntime
-from resources import scratch
 from resources.postgres import describe_dsn, remove_abandoned
 from resources.production import ProductionDatabase
 from resources.staging import CANDIDATE_SUFFIX, Scrubbing, StagingServer
@@ -43,10 +43,10 @@ def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
 
 
 def _work_dir(context: dg.AssetExecutionContext) -> Path:
-    """The scratch space of runs, rid first of what killed runs left there: raw snapshots,
-    quarantine clusters still running."""
+    """The scratch space of runs (created by `scratch.owned_dir`, reachable by the PostgreSQL
+    server user), rid first of what killed runs left there: raw snapshots, quarantine
+    clusters still running."""
     path = settings.work_dir()
-    path.mkdir(parents=True, exist_ok=True, mode=0o711)  # the PostgreSQL server user works in it
     remove_abandoned(path, context.log.warning)
     return path
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+
 import psycopg
 from psycopg import sql
 

@@ -451,8 +451,8 @@ def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Com
     """Statements that clear references to the rows of deleted tables, recorded in `work.columns`.
 
     Foreign keys are created after the scrub (post-data, in staging), so a reference to a
-    deleted row would make staging's restore fail. Odoo's own metadata (ir_model_fields) says which columns refer to
-    which model and what happens on delete.
+    deleted row would make staging's restore fail. Odoo's own metadata (ir_model_fields) says
+    which columns refer to which model and what happens on delete.
     """
     deleted = sorted({c.table for c in work.chunks if c.deletes})
     if not deleted or not catalog.has_column(conn, "ir_model_fields", "on_delete"):
