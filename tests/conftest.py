@@ -38,7 +38,7 @@ def policy():
 
 @pytest.fixture(scope="session")
 def templates(pg, policy):
-    """One database per real Odoo schema dump (../shared/odoo-schemas), filled with personal
+    """One database per real Odoo schema dump (tests/data/odoo-schemas), filled with personal
     data, built once per session as a template for the tests' copies."""
     assert odoo_fill.SCHEMAS.is_dir(), f"{odoo_fill.SCHEMAS} is missing: the real Odoo schemas are needed"
     with pg.connect(autocommit=True) as conn:

@@ -1,6 +1,6 @@
 """Odoo 16 tables (base module) for the tests that need only a few, with primary keys added.
 
-Copied from ../shared/odoo-schemas/odoo16-maaranodoo-mmdb007-base.sql.
+Copied from tests/data/odoo-schemas/odoo16-maaranodoo-mmdb007-base.sql.
 """
 
 RES_COMPANY = """

@@ -24,7 +24,7 @@ from odoosh.scrub.policy import Policy
 
 ROWS = 12
 PARTNERS = 60
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "odoo-schemas"
+SCHEMAS = Path(__file__).resolve().parent / "data" / "odoo-schemas"  # see its README.md
 DUMPS = {
     "o16": "odoo16-maaranodoo-mmdb.sql",
     "o16base": "odoo16-maaranodoo-mmdb007-base.sql",

@@ -13,7 +13,7 @@ from odoosh.synthetic import build
 from odoosh.synthetic.__main__ import main
 from odoosh.synthetic.generate import STEPS
 
-ODOO16_DUMP = Path(__file__).resolve().parents[2] / "shared" / "odoo-schemas" / "odoo16-maaranodoo-mmdb.sql"
+ODOO16_DUMP = Path(__file__).resolve().parent / "data" / "odoo-schemas" / "odoo16-maaranodoo-mmdb.sql"
 
 REQUIRED_TABLES = {
     "res_company", "res_partner", "res_users", "res_users_apikeys", "hr_employee", "res_partner_bank",
