@@ -12,7 +12,7 @@ ARG UV_VERSION=0.13.8
 
 # PostgreSQL 15: client tools (pg_dump, pg_restore, psql) and the server binaries, which the
 # platform uses for its own throwaway clusters (quarantine, restore tests) and which
-# resources.postgres.pg_bindir() looks for. pgBackRest for backups. Debian's packaging would
+# odoosh.postgres.pg_bindir() looks for. pgBackRest for backups. Debian's packaging would
 # create a "main" cluster on install; the platform creates its own clusters, so that is off.
 RUN set -eux; \
     apt-get update; \

@@ -20,14 +20,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from odoosh import dumps, pipeline, synthetic
+from odoosh import scratch
+from odoosh.odoo import smoke
+from odoosh.phases import Phases
+from odoosh.postgres import dumps
+from odoosh.postgres.cluster import Clusters, PostgresCluster, remove_abandoned, throwaway_cluster
+from odoosh.sandbox import synthetic
 from odoosh.settings import SANDBOX_POLICY
-from odoosh.scrub.policy import load_policy
-from resources import scratch
-from resources.postgres import PostgresCluster, PostgresClusters, remove_abandoned, throwaway_cluster
-from resources.staging import CANDIDATE_SUFFIX, SANDBOX_CLUSTER, StagingServer
+from odoosh.staging import promote, quarantine, snapshot
+from odoosh.staging.scrub.policy import load_policy
+from odoosh.staging.target import StagingTarget
 
 STAGING_DB = "odoo_staging"
+STAGING_CLUSTER = "staging"
 
 
 def main() -> None:
@@ -44,11 +49,11 @@ def main() -> None:
     remove_abandoned(tempfile.gettempdir(), log)  # the clusters of a benchmark that was killed
     with scratch.owned_dir("bench") as work:
         work.chmod(0o711)
-        clusters = PostgresClusters(state_dir=str(work))
+        clusters = Clusters(work)
         try:
             with throwaway_cluster(durable=True, base_dir=str(work)) as prod:
                 size = _build(prod, args)
-                staging_cluster = clusters.cluster(SANDBOX_CLUSTER)
+                staging_cluster = clusters.cluster(STAGING_CLUSTER)
                 plain = _plain(prod, staging_cluster, work, args.jobs, log, compression=None)
                 same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
                 started = time.monotonic()
@@ -56,7 +61,7 @@ def main() -> None:
                 total_pipeline = time.monotonic() - started
                 phases["other (initdb, checksums, copies)"] = total_pipeline - sum(phases.values())
         finally:
-            clusters.existing(SANDBOX_CLUSTER).destroy()
+            clusters.existing(STAGING_CLUSTER).destroy()
 
     print(f"\n{'phase':<50}{'seconds':>10}")
     for name, seconds in phases.items():
@@ -74,7 +79,7 @@ def main() -> None:
 
 
 def _build(prod: PostgresCluster, args) -> int:
-    prod.create_database("odoo")
+    prod.databases.create("odoo")
     print(f"building synthetic production, scale {args.scale}")
     started = time.monotonic()
     synthetic.build(prod.dsn("odoo"), scale=args.scale, seed=args.seed, progress=lambda m: print(f"  {m}"))
@@ -93,33 +98,30 @@ def _plain(prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, 
         started = time.monotonic()
         dumps.dump(prod.dsn("odoo"), Path(tmp) / "dump", jobs=jobs, log=log, compression=compression)
         seconds["pg_dump"] = time.monotonic() - started
-        staging_cluster.create_database("plain")
+        staging_cluster.databases.create("plain")
         started = time.monotonic()
         dumps.restore(staging_cluster.dsn("plain"), Path(tmp) / "dump", jobs=jobs, log=log)
         seconds["pg_restore"] = time.monotonic() - started
-        staging_cluster.drop_database("plain")
+        staging_cluster.databases.drop("plain")
     return seconds
 
 
-def _pipeline(prod: PostgresCluster, clusters: PostgresClusters, work: Path, jobs: int, log) -> dict[str, float]:
-    phases = pipeline.Phases(log)
-    staging = StagingServer(dsn=None, clusters=clusters, database_name=STAGING_DB)
-    settings = pipeline.QuarantineSettings(
+def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, log) -> dict[str, float]:
+    """The staging chain as the assets run it: snapshot, quarantine, promote."""
+    phases = Phases(log)
+    staging = StagingTarget(STAGING_DB, lambda start: clusters.cluster(STAGING_CLUSTER).databases, sandbox=True)
+    settings = quarantine.QuarantineSettings(
         policy=load_policy([SANDBOX_POLICY]), salt="bench-salt", admin_password="admin", base_url="http://staging.invalid",
         smtp_host="127.0.0.1", smtp_port=1025, jobs=jobs, work_dir=work,
     )
+    probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, ["base", "web", "mail"])]
     with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:
         with phases("dump_snapshot"):
-            pipeline.snapshot(prod.dsn("odoo"), Path(snap) / "artifact", jobs=jobs, log=log)
-        gates, _ = pipeline.quarantine(Path(snap) / "artifact", Path(out) / "artifact", settings, phases)
+            snapshot.snapshot(prod.dsn("odoo"), Path(snap) / "artifact", jobs=jobs, log=log)
+        gates, _ = quarantine.quarantine(Path(snap) / "artifact", Path(out) / "artifact", settings, phases)
         if not gates.passed:
             raise SystemExit(f"gates failed: {gates}")
-        candidate = STAGING_DB + CANDIDATE_SUFFIX
-        with phases("staging_restore"):
-            staging.recreate(candidate)
-            pipeline.restore_scrubbed(Path(out) / "artifact", staging.dsn_for(candidate), jobs=jobs, log=log)
-        with phases("swap"):
-            staging.swap_in(candidate, log)
+        promote.promote_candidate(Path(out) / "artifact", staging, probes, jobs=jobs, phases=phases)
     return phases.seconds
 
 

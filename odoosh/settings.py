@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SANDBOX_POLICY = Path(__file__).parent / "synthetic" / "site_policy.yaml"
+SANDBOX_POLICY = Path(__file__).parent / "sandbox" / "synthetic" / "site_policy.yaml"
 
 
 def state_dir() -> Path:

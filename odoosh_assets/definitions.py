@@ -1,8 +1,9 @@
 """The one Definitions object of the odoosh code location.
 
-Every part is local (the sandbox) unless its environment variable points at the real one; see
-the README's Configuration section. Secrets are passed as `dg.EnvVar` so that they are read at
-run time and never shown in the UI.
+Every part is the sandbox's unless its environment variable points at the real one (README,
+"Configuration"). The choice is made here, once per part, by picking which resource to bind:
+nothing below this module asks whether it runs in the sandbox. Secrets are passed as
+`dg.EnvVar`, so they are read at run time and never shown in the UI.
 """
 
 import os
@@ -11,12 +12,11 @@ import dagster as dg
 
 from odoosh import settings
 from odoosh_assets import production, staging
-from resources.artifacts import ArtifactStore
-from resources.mail import MailCatcher
-from resources.odoo import OdooRuntime
-from resources.postgres import PostgresClusters
-from resources.production import ProductionDatabase
-from resources.staging import Scrubbing, StagingServer
+from resources.artifacts import ArtifactStoreResource
+from resources.mail import MailpitResource, MailResource, SandboxMailResource
+from resources.odoo import OdooResource
+from resources.production import ConfiguredProductionResource, ProductionResource, SandboxProductionResource
+from resources.staging import ConfiguredStagingResource, SandboxStagingResource, ScrubbingResource, StagingResource
 from schedules.staging import weekly_staging_refresh
 
 
@@ -34,12 +34,43 @@ sandbox_build = dg.define_asset_job(
     description="Build the sandbox and materialise everything in it (what `./dev build` runs).",
 )
 
+# The eager condition on staging_database fires only while this sensor runs.
+automation = dg.AutomationConditionSensorDefinition(
+    "default_automation_condition_sensor",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Evaluates the assets' automation conditions (a new scrubbed dump flows on to staging).",
+)
+
+
+def production_resource(state_dir: str) -> ProductionResource:
+    if _setting("ODOOSH_PROD_DSN"):
+        return ConfiguredProductionResource(dsn=dg.EnvVar("ODOOSH_PROD_DSN"))
+    return SandboxProductionResource(state_dir=state_dir, scale=settings.sandbox_scale())
+
+
+def staging_resource(state_dir: str) -> StagingResource:
+    if _setting("ODOOSH_STAGING_DSN"):
+        return ConfiguredStagingResource(dsn=dg.EnvVar("ODOOSH_STAGING_DSN"))
+    return SandboxStagingResource(state_dir=state_dir)
+
+
+def mail_resource(state_dir: str) -> MailResource:
+    smtp_host = _setting("ODOOSH_MAIL_SMTP_HOST") or "127.0.0.1"
+    smtp_port = int(port) if (port := _setting("ODOOSH_MAIL_SMTP_PORT")) else None
+    if api_url := _setting("ODOOSH_MAIL_API_URL"):
+        return MailpitResource(api_url=api_url, smtp_host=smtp_host, **({"smtp_port": smtp_port} if smtp_port else {}))
+    return SandboxMailResource(state_dir=state_dir, smtp_host=smtp_host, smtp_port=smtp_port)
+
+
+def artifact_store(zone: str) -> ArtifactStoreResource:
+    return ArtifactStoreResource(url=settings.artifacts_url(zone), endpoint_url=_setting("ODOOSH_S3_ENDPOINT_URL"),
+                                 work_dir=str(settings.work_dir()))
+
 
 def make_definitions() -> dg.Definitions:
     """Definitions for the current environment variables (tests call it after setting theirs)."""
     state_dir = str(settings.state_dir())
-    clusters = PostgresClusters(state_dir=state_dir)
-    s3_endpoint = _setting("ODOOSH_S3_ENDPOINT_URL")
     return dg.Definitions(
         assets=[
             production.production_database,
@@ -51,23 +82,15 @@ def make_definitions() -> dg.Definitions:
         asset_checks=[*production.production_smoke_checks, *staging.staging_smoke_checks, staging.mail_caught],
         jobs=[sandbox_build],
         schedules=[weekly_staging_refresh],
+        sensors=[automation],
         resources={
-            "production": ProductionDatabase(
-                dsn=_secret("ODOOSH_PROD_DSN"), clusters=clusters, scale=settings.sandbox_scale()
-            ),
-            "staging": StagingServer(dsn=_secret("ODOOSH_STAGING_DSN"), clusters=clusters),
-            "odoo": OdooRuntime(state_dir=state_dir, command=settings.odoo_command()),
-            "mail": MailCatcher(
-                state_dir=state_dir,
-                smtp_host=_setting("ODOOSH_MAIL_SMTP_HOST") or "127.0.0.1",
-                smtp_port=int(os.environ["ODOOSH_MAIL_SMTP_PORT"]) if _setting("ODOOSH_MAIL_SMTP_PORT") else None,
-                api_url=_setting("ODOOSH_MAIL_API_URL"),
-            ),
-            "prod_artifacts": ArtifactStore(url=settings.artifacts_url("prod"), endpoint_url=s3_endpoint,
-                                            work_dir=str(settings.work_dir())),
-            "scrubbed_artifacts": ArtifactStore(url=settings.artifacts_url("scrubbed"), endpoint_url=s3_endpoint,
-                                                work_dir=str(settings.work_dir())),
-            "scrubbing": Scrubbing(
+            "production": production_resource(state_dir),
+            "staging": staging_resource(state_dir),
+            "odoo": OdooResource(state_dir=state_dir, command=settings.odoo_command()),
+            "mail": mail_resource(state_dir),
+            "prod_artifacts": artifact_store("prod"),
+            "scrubbed_artifacts": artifact_store("scrubbed"),
+            "scrubbing": ScrubbingResource(
                 state_dir=state_dir,
                 salt=_secret("ODOOSH_SCRUB_SALT"),
                 admin_password=_secret("ODOOSH_STAGING_ADMIN_PASSWORD"),

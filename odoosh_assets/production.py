@@ -2,11 +2,13 @@
 
 import dagster as dg
 
-from odoosh import odoo_db, settings
+from odoosh import settings
+from odoosh.odoo.database import statistics
+from odoosh.postgres import connect, describe_dsn
+from odoosh.units import human_bytes
 from odoosh_assets.smoke import SmokeTarget, smoke_checks
-from resources.odoo import OdooRuntime
-from resources.postgres import connect, describe_dsn
-from resources.production import ProductionDatabase
+from resources.odoo import OdooResource
+from resources.production import ProductionResource
 
 GROUP = "production"
 OWNERS = ["team:platform"]
@@ -19,16 +21,17 @@ ENVIRONMENT = "production"
     owners=OWNERS,
     description="Production's Odoo database (a synthetic one, built once, in the sandbox).",
 )
-def production_database(context: dg.AssetExecutionContext, production: ProductionDatabase) -> dg.MaterializeResult:
-    dsn = production.ensure(context.log.info)
+def production_database(context: dg.AssetExecutionContext, production: ProductionResource) -> dg.MaterializeResult:
+    database = production.database()
+    dsn = database.ensure(context.log.info)
     with connect(dsn) as conn:
-        stats = odoo_db.statistics(conn)
+        stats = statistics(conn)
     return dg.MaterializeResult(
         metadata={
             "target": describe_dsn(dsn),
-            "sandbox": production.is_sandbox,
+            "sandbox": database.sandbox,
             "size_bytes": dg.MetadataValue.int(stats.size_bytes),
-            "size": stats.size_pretty,
+            "size": human_bytes(stats.size_bytes),
             "modules_installed": dg.MetadataValue.int(len(stats.modules_installed)),
             "modules": ", ".join(stats.modules_installed),
             "pii_table_rows": dg.MetadataValue.table(
@@ -48,10 +51,10 @@ def production_database(context: dg.AssetExecutionContext, production: Productio
     description="The sandbox's production Odoo (the configured Odoo command, by default the stand-in).",
 )
 def production_environment(
-    context: dg.AssetExecutionContext, odoo: OdooRuntime, production: ProductionDatabase
+    context: dg.AssetExecutionContext, odoo: OdooResource, production: ProductionResource
 ) -> dg.MaterializeResult:
-    environment = odoo.environment(ENVIRONMENT)
-    environment.start(production.current_dsn(), log=context.log.info)
+    environment = odoo.runtime().environment(ENVIRONMENT)
+    environment.start(production.database().current_dsn(), log=context.log.info)
     return dg.MaterializeResult(
         metadata={
             "url": dg.MetadataValue.url(environment.url),
@@ -64,10 +67,10 @@ def production_environment(
 
 
 def _production_target(context: dg.AssetCheckExecutionContext) -> SmokeTarget:
-    environment = context.resources.odoo.environment(ENVIRONMENT)
+    environment = context.resources.odoo.runtime().environment(ENVIRONMENT)
     return SmokeTarget(
         url=environment.url,
-        dsn=context.resources.production.current_dsn(),
+        dsn=context.resources.production.database().current_dsn(),
         log_file=environment.log_file,
         started_at=environment.started_at,
         required_modules=settings.required_modules(),

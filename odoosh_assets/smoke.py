@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from odoosh import smoke
+from odoosh.odoo import smoke
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Staging from a PII-scrubbed, neutralised production snapshot.
+"""Staging from a PII-scrubbed, neutralized production snapshot.
 
 prod_snapshot (production trust zone) -> scrubbed_dump (quarantine; blocking PII and
-neutralisation gates) -> staging_database (swapped in atomically, then smoke-tested).
+neutralization gates) -> staging_database (swapped in atomically, then smoke-tested).
 """
 
 import uuid
@@ -10,24 +10,34 @@ from pathlib import Path
 
 import dagster as dg
 
-from odoosh import mail_check, pipeline, settings, smoke
-from odoosh.scrub.policy import load_policy
+from odoosh import scratch, settings
+from odoosh.artifacts import ArtifactStore
+from odoosh.mail import mail_caught as prove_mail_caught
+from odoosh.odoo import smoke
+from odoosh.odoo.database import statistics
+from odoosh.phases import Phases
+from odoosh.postgres import connect, describe_dsn
+from odoosh.postgres.cluster import remove_abandoned
+from odoosh.staging import promote, quarantine, snapshot
+from odoosh.units import human_bytes
 from odoosh_assets.production import production_database
 from odoosh_assets.smoke import SmokeTarget, smoke_checks
-from resources import scratch
-from resources.artifacts import ArtifactStore
-from resources.mail import MailCatcher
-from resources.odoo import OdooRuntime
-from resources.postgres import describe_dsn, remove_abandoned
-from resources.production import ProductionDatabase
-from resources.staging import CANDIDATE_SUFFIX, Scrubbing, StagingServer
+from resources.artifacts import ArtifactStoreResource
+from resources.mail import MailResource
+from resources.odoo import OdooResource
+from resources.production import ProductionResource
+from resources.staging import ScrubbingResource, StagingResource
 
 GROUP = "staging"
 OWNERS = ["team:platform"]
 ENVIRONMENT = "staging"
 SNAPSHOTS, LATEST = "snapshots", "latest.json"
 DUMPS, CURRENT = "dumps", "current.json"
-GATES = ("pii_coverage", "pii_leak", "neutralized")
+GATES = {
+    "pii_coverage": "Every column that looks like personal data is classified by the scrub policy.",
+    "pii_leak": "No production value of a personal-data column is found anywhere in the scrubbed database.",
+    "neutralized": "Nothing in the scrubbed database can act on the outside world (Odoo's neutralization, and more).",
+}
 
 
 def _new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
@@ -43,12 +53,15 @@ def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
 
 
 def _work_dir(context: dg.AssetExecutionContext) -> Path:
-    """The scratch space of runs (created by `scratch.owned_dir`, reachable by the PostgreSQL
-    server user), rid first of what killed runs left there: raw snapshots, quarantine
-    clusters still running."""
+    """The scratch space of runs (reachable by the PostgreSQL server user), rid first of what
+    killed runs left there: raw snapshots, quarantine clusters still running."""
     path = settings.work_dir()
     remove_abandoned(path, context.log.warning)
     return path
+
+
+def _size(name: str, size: int) -> dict[str, dg.MetadataValue]:
+    return {f"{name}_bytes": dg.MetadataValue.int(size), name: human_bytes(size)}
 
 
 @dg.asset(
@@ -59,24 +72,26 @@ def _work_dir(context: dg.AssetExecutionContext) -> Path:
     description="pg_dump of production (directory format, parallel) with a manifest; read only by the quarantine.",
 )
 def prod_snapshot(
-    context: dg.AssetExecutionContext, production: ProductionDatabase, prod_artifacts: ArtifactStore
+    context: dg.AssetExecutionContext, production: ProductionResource, prod_artifacts: ArtifactStoreResource
 ) -> dg.MaterializeResult:
-    dsn = production.ensure(context.log.info)
+    dsn = production.database().ensure(context.log.info)
+    store = prod_artifacts.store()
     key = _new_key(SNAPSHOTS, context)
     with scratch.owned_dir("snapshot", _work_dir(context)) as tmp:
         artifact = tmp / "artifact"
-        manifest = pipeline.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
-        prod_artifacts.publish_dir(key, artifact)
-    prod_artifacts.write_json(LATEST, {"key": key})
-    removed = _keep_newest(prod_artifacts, SNAPSHOTS, settings.snapshots_kept())
+        manifest = snapshot.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
+        store.publish_dir(key, artifact)
+    store.write_json(LATEST, {"key": key})
+    removed = _keep_newest(store, SNAPSHOTS, settings.snapshots_kept())
+    seconds = manifest["seconds"]
     return dg.MaterializeResult(
         metadata={
             "source": describe_dsn(dsn),
-            "store": prod_artifacts.describe(),
+            "store": store.describe(),
             "key": key,
-            "size_bytes": dg.MetadataValue.int(manifest["size_bytes"]),
-            "seconds": dg.MetadataValue.float(manifest["seconds"]),
-            "mb_per_second": dg.MetadataValue.float(round(manifest["size_bytes"] / 1e6 / max(manifest["seconds"], 0.01), 1)),
+            **_size("size", manifest["size_bytes"]),
+            "seconds": dg.MetadataValue.float(seconds),
+            "mb_per_second": dg.MetadataValue.float(round(manifest["size_bytes"] / 1e6 / max(seconds, 0.01), 1)),
             "tables": dg.MetadataValue.int(len(manifest["rows"])),
             "rows": dg.MetadataValue.int(sum(manifest["rows"].values())),
             "files": dg.MetadataValue.int(len(manifest["checksums"])),
@@ -90,40 +105,45 @@ def prod_snapshot(
     group_name=GROUP,
     kinds={"postgres"},
     owners=OWNERS,
-    description="The snapshot neutralised and PII-scrubbed in a throwaway quarantine cluster; published only if every gate passes.",
-    check_specs=[dg.AssetCheckSpec(name, asset="scrubbed_dump", blocking=True) for name in GATES],
+    description="The snapshot neutralized and PII-scrubbed in a throwaway quarantine cluster; published only if every gate passes.",
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="scrubbed_dump", blocking=True, description=description)
+        for name, description in GATES.items()
+    ],
 )
 def scrubbed_dump(
     context: dg.AssetExecutionContext,
-    prod_artifacts: ArtifactStore,
-    scrubbed_artifacts: ArtifactStore,
-    scrubbing: Scrubbing,
-    staging: StagingServer,
-    mail: MailCatcher,
-    odoo: OdooRuntime,
+    prod_artifacts: ArtifactStoreResource,
+    scrubbed_artifacts: ArtifactStoreResource,
+    scrubbing: ScrubbingResource,
+    staging: StagingResource,
+    mail: MailResource,
+    odoo: OdooResource,
 ):
     work = _work_dir(context)
-    catcher = mail.ensure_running()
-    quarantine_settings = pipeline.QuarantineSettings(
-        policy=load_policy([Path(p) for p in scrubbing.policy_files]),
+    catcher = mail.catcher().ensure_running()
+    quarantine_settings = quarantine.QuarantineSettings(
+        policy=scrubbing.policy(),
         salt=scrubbing.resolved_salt(),
-        admin_password=scrubbing.resolved_admin_password(sandbox=staging.dsn is None),
-        base_url=settings.staging_url() or odoo.environment(ENVIRONMENT).planned_url(),
+        admin_password=scrubbing.resolved_admin_password(sandbox=staging.target().sandbox),
+        base_url=settings.staging_url() or odoo.runtime().environment(ENVIRONMENT).planned_url(),
         smtp_host=catcher.smtp_host,
         smtp_port=catcher.smtp_port,
         jobs=settings.jobs(),
         work_dir=work,
     )
-    phases = pipeline.Phases(context.log.info)
-    source_key = prod_artifacts.read_json(LATEST)["key"]
+    phases = Phases(context.log.info)
+    source, published = prod_artifacts.store(), scrubbed_artifacts.store()
+    source_key = source.read_json(LATEST)["key"]
     key = _new_key(DUMPS, context)
-    with prod_artifacts.local_copy(source_key) as snapshot_dir, scratch.owned_dir("scrubbed", work) as tmp:
+    with source.local_copy(source_key) as snapshot_dir, scratch.owned_dir("scrubbed", work) as tmp:
         artifact = tmp / "artifact"
-        gates, summary = pipeline.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
+        gates, summary = quarantine.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
+        sizes = {archive: _tree_size(artifact / archive) for archive in ("schema", "data")} if gates.passed else {}
         if gates.passed:
-            scrubbed_artifacts.publish_dir(key, artifact)
-            scrubbed_artifacts.write_json(CURRENT, {"key": key})
-            _keep_newest(scrubbed_artifacts, DUMPS, settings.snapshots_kept())
+            published.publish_dir(key, artifact)
+            published.write_json(CURRENT, {"key": key})
+            _keep_newest(published, DUMPS, settings.snapshots_kept())
     if not gates.passed:
         context.log.error("a gate failed: nothing was published and staging will not be touched")
     yield dg.MaterializeResult(
@@ -131,20 +151,22 @@ def scrubbed_dump(
             "published": gates.passed,
             "key": key if gates.passed else "(not published)",
             "source_snapshot": source_key,
-            "store": scrubbed_artifacts.describe(),
+            "store": published.describe(),
+            **{k: v for archive, size in sizes.items() for k, v in _size(f"{archive}_archive_size", size).items()},
             "rows_scrubbed": dg.MetadataValue.int(sum(summary["scrub"].get("rows", {}).values())),
-            "neutralisation_actions": dg.MetadataValue.int(len(summary["neutralisation_actions"])),
+            "neutralization_actions": dg.MetadataValue.int(len(summary["neutralization_actions"])),
             "constraints_proven": dg.MetadataValue.int(summary["constraints_proven"]),
             **{f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()},
         }
     )
+    unclassified = gates.unclassified_columns
     yield dg.AssetCheckResult(
         check_name="pii_coverage",
-        passed=not gates.unclassified_columns,
-        description=(f"{len(gates.unclassified_columns)} PII-looking columns are not in the policy"
-                     if gates.unclassified_columns else "every PII-looking column is classified by the policy"),
-        metadata={"unclassified": dg.MetadataValue.int(len(gates.unclassified_columns)),
-                  "columns": ", ".join(gates.unclassified_columns[:50])},
+        passed=not unclassified,
+        description=(f"{len(unclassified)} PII-looking columns are not in the policy" if unclassified
+                     else "every PII-looking column is classified by the policy"),
+        metadata={"unclassified": dg.MetadataValue.int(len(unclassified)),
+                  **({"columns": ", ".join(unclassified[:50])} if unclassified else {})},
     )
     yield dg.AssetCheckResult(
         check_name="pii_leak",
@@ -153,14 +175,18 @@ def scrubbed_dump(
                      else "no production PII value found in the scrubbed database"),
         metadata={"leaking_columns": dg.MetadataValue.int(len(gates.leaks)),
                   "matches": dg.MetadataValue.int(sum(gates.leaks.values())),
-                  "matches_per_column": dg.MetadataValue.json(gates.leaks)},
+                  **({"matches_per_column": dg.MetadataValue.json(gates.leaks)} if gates.leaks else {})},
     )
     yield dg.AssetCheckResult(
         check_name="neutralized",
-        passed=not gates.neutralisation_failures,
-        description=("; ".join(gates.neutralisation_failures) or "every neutralisation fact holds"),
-        metadata={"failed_facts": dg.MetadataValue.int(len(gates.neutralisation_failures))},
+        passed=not gates.neutralization_failures,
+        description=("; ".join(gates.neutralization_failures) or "every neutralization fact holds"),
+        metadata={"failed_facts": dg.MetadataValue.int(len(gates.neutralization_failures))},
     )
+
+
+def _tree_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 @dg.asset(
@@ -174,52 +200,48 @@ def scrubbed_dump(
 )
 def staging_database(
     context: dg.AssetExecutionContext,
-    scrubbed_artifacts: ArtifactStore,
-    staging: StagingServer,
-    odoo: OdooRuntime,
-    mail: MailCatcher,
+    scrubbed_artifacts: ArtifactStoreResource,
+    staging: StagingResource,
+    odoo: OdooResource,
+    mail: MailResource,
 ) -> dg.MaterializeResult:
     _work_dir(context)  # the scrubbed dump is downloaded there from S3
-    phases = pipeline.Phases(context.log.info)
-    key = scrubbed_artifacts.read_json(CURRENT)["key"]
-    candidate = staging.database + CANDIDATE_SUFFIX
-    with scrubbed_artifacts.local_copy(key) as artifact_dir:
-        manifest = pipeline.verified(artifact_dir)
-        if not manifest.get("gates_passed"):
-            raise dg.Failure(f"{key} did not pass the PII gates; refusing to restore it into staging.")
-        with phases("staging_restore"):
-            staging.recreate(candidate)
-            pipeline.restore_scrubbed(artifact_dir, staging.dsn_for(candidate), jobs=settings.jobs(), log=context.log.info)
-    probes = [smoke.users_exist(staging.dsn_for(candidate)),
-              smoke.modules_installed(staging.dsn_for(candidate), settings.required_modules())]
-    if failed := [p for p in probes if not p.passed]:
-        staging.drop(candidate)
-        raise dg.Failure("The restored candidate failed its checks; staging is unchanged: "
-                         + "; ".join(p.summary for p in failed))
-    environment = odoo.environment(ENVIRONMENT)
-    catcher = mail.ensure_running()
-    with phases("swap"):
-        environment.stop()
-        staging.swap_in(candidate, context.log.info)
-        environment.start(staging.dsn_for(staging.database), log=context.log.info,
-                          options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port, "max_cron_threads": 0})
+    phases = Phases(context.log.info)
+    store, target = scrubbed_artifacts.store(), staging.target()
+    key = store.read_json(CURRENT)["key"]
+    environment = odoo.runtime().environment(ENVIRONMENT)
+    probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, settings.required_modules())]
+    with store.local_copy(key) as artifact_dir:
+        try:
+            promote.promote_candidate(artifact_dir, target, probes, jobs=settings.jobs(), phases=phases,
+                                      before_swap=environment.stop)
+        except promote.CandidateRejected as exc:
+            raise dg.Failure(str(exc)) from None
+    catcher = mail.catcher().ensure_running()
+    with phases("start"):
+        environment.start(target.dsn(), log=context.log.info,
+                          options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port,
+                                   "max_cron_threads": 0})
+    with connect(target.dsn()) as conn:
+        stats = statistics(conn)
     return dg.MaterializeResult(
         metadata={
             "dump": key,
-            "database": staging.database,
-            "server": describe_dsn(staging.dsn_for("postgres")),
+            "database": target.database,
+            "server": describe_dsn(target.server().admin_dsn),
             "url": dg.MetadataValue.url(environment.url),
+            **_size("size", stats.size_bytes),
+            **{f"rows_{table}": dg.MetadataValue.int(n) for table, n in stats.pii_rows.items()},
             **{f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()},
         }
     )
 
 
 def _staging_target(context: dg.AssetCheckExecutionContext) -> SmokeTarget:
-    staging: StagingServer = context.resources.staging
-    environment = context.resources.odoo.environment(ENVIRONMENT)
+    environment = context.resources.odoo.runtime().environment(ENVIRONMENT)
     return SmokeTarget(
         url=environment.url,
-        dsn=staging.dsn_for(staging.database),
+        dsn=context.resources.staging.target().dsn(),
         log_file=environment.log_file,
         started_at=environment.started_at,
         required_modules=settings.required_modules(),
@@ -231,9 +253,8 @@ staging_smoke_checks = smoke_checks(staging_database, _staging_target, {"odoo", 
 
 @dg.asset_check(asset=staging_database, blocking=True,
                 description="A mail sent through staging's mail server lands in the catcher; no server points elsewhere.")
-def mail_caught(staging: StagingServer, mail: MailCatcher) -> dg.AssetCheckResult:
-    result = mail_check.mail_caught(staging.dsn_for(staging.database), mail.ensure_running(),
-                                    subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}")
+def mail_caught(staging: StagingResource, mail: MailResource) -> dg.AssetCheckResult:
+    result = prove_mail_caught(staging.target().dsn(), mail.catcher().ensure_running(),
+                               subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}")
     return dg.AssetCheckResult(passed=result.passed, description=result.summary,
                                metadata={"summary": result.summary, **result.details})
-

@@ -9,8 +9,9 @@ import time
 import pytest
 from psycopg import sql
 
-from odoosh.scrub.policy import load_policy
-from resources.postgres import pg_tool, throwaway_cluster
+from odoosh.postgres import pg_tool
+from odoosh.postgres.cluster import throwaway_cluster
+from odoosh.staging.scrub.policy import load_policy
 from tests import odoo_fill
 
 
@@ -25,10 +26,10 @@ def pg():
 def fresh_db(pg, request):
     """An empty database on the session cluster, dropped after the test."""
     name = "t_" + request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:50]
-    pg.drop_database(name)
-    pg.create_database(name)
+    pg.databases.drop(name)
+    pg.databases.create(name)
     yield name
-    pg.drop_database(name)
+    pg.databases.drop(name)
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +49,8 @@ def templates(pg, policy):
     names = {}
     for key, dump in odoo_fill.DUMPS.items():
         name = f"tpl_{key}"
-        pg.drop_database(name)
-        pg.create_database(name)
+        pg.databases.drop(name)
+        pg.databases.create(name)
         subprocess.run([pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f",
                         str(odoo_fill.SCHEMAS / dump)], check=True, capture_output=True)
         with pg.connect(name, autocommit=True) as conn:  # one lock per statement
@@ -60,7 +61,7 @@ def templates(pg, policy):
         names[key] = name
     yield names
     for name in names.values():
-        pg.drop_database(name)
+        pg.databases.drop(name)
 
 
 @pytest.fixture
@@ -70,14 +71,14 @@ def copy_of(pg, templates, request):
 
     def make(key: str) -> str:
         name = f"t_{key}_{len(made)}_{request.node.name[:20].lower()}".replace("[", "_").replace("]", "")
-        pg.drop_database(name)
-        pg.create_database(name, template=templates[key])
+        pg.databases.drop(name)
+        pg.databases.create(name, template=templates[key])
         made.append(name)
         return name
 
     yield make
     for name in made:
-        pg.drop_database(name)
+        pg.databases.drop(name)
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ import psycopg
 from faker import Faker
 from psycopg import sql
 
-from odoosh.scrub import catalog, coverage
-from odoosh.scrub.policy import Policy
+from odoosh.staging.scrub import catalog, coverage
+from odoosh.staging.scrub.policy import Policy
 
 ROWS = 12
 PARTNERS = 60

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from odoosh import cli
+from odoosh_assets import cli
 from odoosh_assets.definitions import make_definitions
 
 # Variables that would point the sandbox at real systems; tests start from none of them.
@@ -55,7 +55,7 @@ class Sandbox:
 @contextlib.contextmanager
 def sandbox(**env: str) -> Iterator[Sandbox]:
     """A sandbox in a new state dir (in the system temp dir, reachable by the server user),
-    torn down with `odoosh.cli down` afterwards, leaving no process behind."""
+    torn down with `odoosh_assets.cli down` afterwards, leaving no process behind."""
     state = Path(tempfile.mkdtemp(prefix="odoosh-sandbox-"))
     state.chmod(0o711)
     with pytest.MonkeyPatch.context() as mp:

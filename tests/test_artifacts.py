@@ -12,14 +12,13 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from resources.artifacts import (
+from odoosh.artifacts import (
     COMPLETE,
     ArtifactError,
     ArtifactNotFound,
     ArtifactStore,
-    sha256_tree,
-    verify_tree,
 )
+from odoosh.checksums import sha256_tree, verify_tree
 
 KEY = "snapshots/2026-11-25T17:16:05+00:00"
 FILES = {"toc.dat": b"toc", "3001.dat.gz": b"\x1f\x8b table data", "blobs/1.dat": b"large object"}

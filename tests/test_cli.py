@@ -1,4 +1,4 @@
-"""`./dev build` and `./dev down` (python -m odoosh.cli): exit codes a script can rely on."""
+"""`./dev build` and `./dev down` (python -m odoosh_assets.cli): exit codes a script can rely on."""
 
 import os
 import subprocess
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def cli(command: str, state: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
     return subprocess.run(
-        [sys.executable, "-m", "odoosh.cli", command], cwd=REPO, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "odoosh_assets.cli", command], cwd=REPO, capture_output=True, text=True, timeout=600,
         env={**clean, "ODOOSH_STATE_DIR": str(state), **env},
     )
 

@@ -28,7 +28,7 @@ from dagster_docker import DockerRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from docker.utils.build import exclude_paths
 
-from resources.postgres import SUPERUSER
+from odoosh.postgres.cluster import SUPERUSER
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_DIR = REPO / "compose"
@@ -539,7 +539,7 @@ def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context(tmp_path)
     files = [
         "Dockerfile", "README.md", "pyproject.toml", "uv.lock", "dev",
         "compose/dagster.yaml", "compose/workspace.yaml", "compose/.env.example",
-        "odoosh_assets/definitions.py", "resources/postgres.py", "tests/test_compose.py",
+        "odoosh_assets/definitions.py", "odoosh/postgres/cluster.py", "tests/test_compose.py",
         # must stay out
         ".git/config", ".venv/bin/python", ".tools/bin/uv", ".state/clusters/x/PG_VERSION",
         "tmp/scratch.sql", ".pytest_cache/v/cache", "odoosh/__pycache__/cli.cpython-311.pyc",

@@ -17,8 +17,10 @@ from urllib.request import urlopen
 import dagster as dg
 import pytest
 
-from odoosh.mail_catcher import PID_FILE, PORTS_FILE
-from resources.mail import MailCatcher, MailEndpoint, MailError, MailpitClient
+from odoosh.mail import MailEndpoint, MailError, Mailpit, MailpitClient
+from odoosh.sandbox.mail_catcher.server import PID_FILE, PORTS_FILE
+from odoosh.sandbox.mail_catcher.supervisor import SandboxCatcher
+from resources.mail import MailResource, SandboxMailResource
 
 
 def _leftovers(state_dir: Path) -> list[str]:
@@ -41,7 +43,7 @@ def _leftovers(state_dir: Path) -> list[str]:
 def state_dir(tmp_path):
     """A state directory whose catcher is stopped afterwards; no process may be left over."""
     yield tmp_path
-    MailCatcher(state_dir=str(tmp_path)).stop()
+    SandboxCatcher(tmp_path).stop()
     assert _leftovers(tmp_path) == []
 
 
@@ -64,7 +66,7 @@ def _get(url: str) -> tuple[bytes, dict]:
 
 
 def test_message_sent_over_smtp_appears_in_api(state_dir):
-    endpoint = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    endpoint = SandboxCatcher(state_dir).ensure_running()
     msg = _message("Invoice INV/2024/0001", to="Bob <bob@example.com>, carol@example.com")
     msg["Cc"] = "dan@example.com"
     msg.add_alternative("<p>Amount due: <b>42</b> EUR</p>", subtype="html")
@@ -109,7 +111,7 @@ def test_message_sent_over_smtp_appears_in_api(state_dir):
 
 
 def test_html_page_escapes_message_content(state_dir):
-    endpoint = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    endpoint = SandboxCatcher(state_dir).ensure_running()
     sender = '"<img src=x onerror=alert(1)>" <a@example.com>'
     _send(endpoint, _message('<script>alert("x")</script>', sender=sender))
     endpoint.client().wait_for(lambda m: "script" in m["Subject"], timeout=5)
@@ -124,7 +126,7 @@ def test_html_page_escapes_message_content(state_dir):
 
 
 def test_delete_all_clears_the_mailbox(state_dir):
-    endpoint = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    endpoint = SandboxCatcher(state_dir).ensure_running()
     client = endpoint.client()
     for subject in ("one", "two"):
         _send(endpoint, _message(subject))
@@ -140,7 +142,7 @@ def test_delete_all_clears_the_mailbox(state_dir):
 
 
 def test_unknown_message_and_unreachable_server_are_clear_errors(state_dir):
-    client = MailCatcher(state_dir=str(state_dir)).client()
+    client = SandboxCatcher(state_dir).ensure_running().client()
     with pytest.raises(MailError, match="HTTP 404"):
         client.message("no-such-id")
 
@@ -153,7 +155,7 @@ def test_unknown_message_and_unreachable_server_are_clear_errors(state_dir):
 
 
 def test_restart_keeps_messages_and_ports(state_dir):
-    catcher = MailCatcher(state_dir=str(state_dir))
+    catcher = SandboxCatcher(state_dir)
     before = catcher.ensure_running()
     _send(before, _message("kept"))
     kept = before.client().wait_for(lambda m: m["Subject"] == "kept", timeout=5)
@@ -168,7 +170,7 @@ def test_restart_keeps_messages_and_ports(state_dir):
 
 
 def test_dead_catcher_is_replaced(state_dir):
-    catcher = MailCatcher(state_dir=str(state_dir))
+    catcher = SandboxCatcher(state_dir)
     endpoint = catcher.ensure_running()
     _send(endpoint, _message("before the crash"))
     endpoint.client().wait_for(lambda m: m["Subject"] == "before the crash", timeout=5)
@@ -184,10 +186,10 @@ def test_dead_catcher_is_replaced(state_dir):
 
 
 def test_second_call_reuses_the_running_catcher(state_dir):
-    first = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    first = SandboxCatcher(state_dir).ensure_running()
     pid = int((state_dir / "mail" / PID_FILE).read_text())
 
-    second = MailCatcher(state_dir=str(state_dir)).ensure_running()  # e.g. the next run
+    second = SandboxCatcher(state_dir).ensure_running()  # e.g. the next run
 
     assert second == first
     assert int((state_dir / "mail" / PID_FILE).read_text()) == pid
@@ -195,14 +197,14 @@ def test_second_call_reuses_the_running_catcher(state_dir):
 
 
 def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir):
-    first = MailCatcher(state_dir=str(state_dir)).ensure_running()
+    first = SandboxCatcher(state_dir).ensure_running()
     _send(first, _message("before the port change"))
     first.client().wait_for(lambda m: m["Subject"] == "before the port change", timeout=5)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
 
-    moved = MailCatcher(state_dir=str(state_dir), smtp_port=free).ensure_running()  # config changed
+    moved = SandboxCatcher(state_dir, smtp_port=free).ensure_running()  # config changed
 
     assert moved.smtp_port == free != first.smtp_port
     assert [m["Subject"] for m in moved.client().messages()] == ["before the port change"]
@@ -212,13 +214,13 @@ def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir)
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        expected = rf"SMTP port {port} on 127.0.0.1 is already in use.*set smtp_port"
+        expected = rf"SMTP port {port} on 127.0.0.1 is already in use.*set ODOOSH_MAIL_SMTP_PORT"
         with pytest.raises(MailError, match=expected):
-            MailCatcher(state_dir=str(state_dir / "other"), smtp_port=port).ensure_running()
+            SandboxCatcher(state_dir / "other", smtp_port=port).ensure_running()
         assert not (state_dir / "other" / "mail" / PID_FILE).exists()
 
         result = subprocess.run(
-            [sys.executable, "-m", "odoosh.mail_catcher", "--state-dir", str(state_dir / "cli"),
+            [sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(state_dir / "cli"),
              "--smtp-port", str(port)],
             capture_output=True, text=True, timeout=20,
         )
@@ -229,7 +231,7 @@ def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir)
 
 def test_process_shuts_down_cleanly_on_sigterm(state_dir):
     directory = state_dir / "cli"
-    proc = subprocess.Popen([sys.executable, "-m", "odoosh.mail_catcher", "--state-dir", str(directory)],
+    proc = subprocess.Popen([sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(directory)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 15
@@ -248,34 +250,31 @@ def test_process_shuts_down_cleanly_on_sigterm(state_dir):
     assert not (directory / PID_FILE).exists() and (directory / PORTS_FILE).exists()
 
 
-def test_production_mailpit_is_used_without_starting_anything(state_dir, tmp_path_factory):
-    mailpit = MailCatcher(state_dir=str(state_dir)).ensure_running()  # stands in for Mailpit
-    prod_dir = tmp_path_factory.mktemp("prod")
-    prod = MailCatcher(state_dir=str(prod_dir), api_url=mailpit.api_url + "/",
-                       smtp_host=mailpit.smtp_host, smtp_port=mailpit.smtp_port)
+def test_production_mailpit_is_used_without_starting_anything(state_dir):
+    mailpit = SandboxCatcher(state_dir).ensure_running()  # stands in for Mailpit
+    prod = Mailpit(mailpit.api_url + "/", mailpit.smtp_host, mailpit.smtp_port)
 
     endpoint = prod.ensure_running()
     _send(endpoint, _message("through production config"))
 
     assert endpoint == MailEndpoint(mailpit.smtp_host, mailpit.smtp_port, mailpit.api_url + "/")
-    assert prod.client().wait_for(lambda m: m["Subject"] == "through production config", timeout=5)
+    assert endpoint.client().wait_for(lambda m: m["Subject"] == "through production config", timeout=5)
     prod.stop()  # not ours to stop
     assert mailpit.client().live()
-    assert list(prod_dir.iterdir()) == []
-    default = MailCatcher(state_dir=str(prod_dir), api_url="http://mailpit:8025", smtp_host="mailpit")
+    default = Mailpit("http://mailpit:8025", smtp_host="mailpit")
     assert default.ensure_running() == MailEndpoint("mailpit", 1025, "http://mailpit:8025")
 
 
 def test_asset_sends_through_the_resource(state_dir):
     @dg.asset
-    def welcome_mail(mail: MailCatcher) -> None:
-        _send(mail.ensure_running(), _message("Welcome to staging"))
+    def welcome_mail(mail: MailResource) -> None:
+        _send(mail.catcher().ensure_running(), _message("Welcome to staging"))
 
     with dg.instance_for_test() as instance:
         result = dg.materialize([welcome_mail], instance=instance,
-                                resources={"mail": MailCatcher(state_dir=str(state_dir))})
+                                resources={"mail": SandboxMailResource(state_dir=str(state_dir))})
 
     assert result.success
-    client = MailCatcher(state_dir=str(state_dir)).client()
+    client = SandboxCatcher(state_dir).ensure_running().client()
     caught = client.wait_for(lambda m: m["Subject"] == "Welcome to staging", timeout=5)
     assert caught["To"] == [{"Name": "Bob", "Address": "bob@example.com"}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from odoosh.neutralize import neutralize, verify_neutralized
+from odoosh.staging.neutralize import neutralize, verify_neutralized
 
 SETTINGS = {"base_url": "http://staging.test", "smtp_host": "127.0.0.1", "smtp_port": 1025}
 

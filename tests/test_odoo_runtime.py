@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from odoosh.odoo_config import read_odoo_config
-from odoosh.smoke import http_health
-from resources.odoo import OdooEnvironment, OdooRuntime, OdooRuntimeError, validate_environment_name
-from odoosh.ports import free_port
+from odoosh.odoo.config import read_odoo_config
+from odoosh.odoo.runtime import OdooEnvironment, OdooRuntime, OdooRuntimeError, validate_environment_name
+from odoosh.odoo.smoke import http_health
+from odoosh.process import free_port
 
 
 def alive(pid: int) -> bool:
@@ -29,7 +29,7 @@ def alive(pid: int) -> bool:
 
 @pytest.fixture
 def runtime(tmp_path):
-    return OdooRuntime(state_dir=str(tmp_path))
+    return OdooRuntime(tmp_path)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_start_runs_a_healthy_server_and_records_it(env, pg, fresh_db):
     assert http_health(env.url).passed
     state = json.loads(env.state_file.read_text())
     assert env.pid == state["pid"] == int(env.pid_file.read_text()) and alive(env.pid)
-    assert state["command"] == [sys.executable, "-m", "odoosh.standin", "-c", str(env.config_file)]
+    assert state["command"] == [sys.executable, "-m", "odoosh.sandbox.standin", "-c", str(env.config_file)]
     assert before <= env.started_at <= datetime.now(timezone.utc)
     config = read_odoo_config(env.config_file)
     assert stat.S_IMODE(env.config_file.stat().st_mode) == 0o600
@@ -106,8 +106,8 @@ def test_start_repairs_a_dead_pid_file(env, pg, fresh_db):
 
 
 def test_environment_survives_the_process_that_started_it(runtime, cleanup, pg, fresh_db):
-    starter = ("from resources.odoo import OdooRuntime; "
-               f"OdooRuntime(state_dir={runtime.state_dir!r}).environment('detached')"
+    starter = ("from pathlib import Path; from odoosh.odoo.runtime import OdooRuntime; "
+               f"OdooRuntime(Path({str(runtime.state_dir)!r})).environment('detached')"
                f".start({pg.dsn(fresh_db)!r})")
     env = runtime.environment("detached")
     cleanup(env)
@@ -158,7 +158,7 @@ def test_a_server_that_exits_is_reported_with_its_log(runtime, cleanup, pg, fres
 
 
 def test_missing_command_and_managed_options_are_refused(runtime, pg, fresh_db):
-    missing = OdooRuntime(state_dir=runtime.state_dir, command="/opt/odoo/odoo-bin --addons-path=/opt/addons")
+    missing = OdooRuntime(runtime.state_dir, command="/opt/odoo/odoo-bin --addons-path=/opt/addons")
     env = missing.environment("x")
     assert env.command == ["/opt/odoo/odoo-bin", "--addons-path=/opt/addons"]
     with pytest.raises(OdooRuntimeError, match="Cannot run the Odoo command '/opt/odoo/odoo-bin'"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from resources import scratch
-from resources.postgres import (PostgresCluster, PostgresClusters, PostgresError, connect, describe_dsn,
-                                remove_abandoned, throwaway_cluster)
+from odoosh import scratch
+from odoosh.postgres import PostgresError, connect, describe_dsn
+from odoosh.postgres.cluster import Clusters, PostgresCluster, remove_abandoned, throwaway_cluster
 from tests.sandbox_helpers import processes_under
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,8 +31,8 @@ def base():
 
 
 def test_cluster_lifecycle_keeps_data_and_leaves_no_process(base):
-    cluster = PostgresClusters(state_dir=str(base)).cluster("prod")
-    cluster.create_database("odoo")
+    cluster = Clusters(base).cluster("prod")
+    cluster.databases.create("odoo")
     with cluster.connect("odoo", autocommit=True) as conn:
         conn.execute("CREATE TABLE t AS SELECT 42 AS answer")
         assert conn.execute("SHOW fsync").fetchone()[0] == "on"  # durable by default
@@ -40,7 +40,7 @@ def test_cluster_lifecycle_keeps_data_and_leaves_no_process(base):
     assert not cluster.is_running()
     assert not processes_under(cluster.root)
 
-    again = PostgresClusters(state_dir=str(base)).cluster("prod")  # a re-run reuses it
+    again = Clusters(base).cluster("prod")  # a re-run reuses it
     with again.connect("odoo") as conn:
         assert conn.execute("SELECT answer FROM t").fetchone()[0] == 42
     again.destroy()
@@ -62,7 +62,7 @@ def test_cluster_of_a_killed_run_is_stopped_and_removed_later(base, monkeypatch)
     """SIGKILL runs no cleanup: the quarantine cluster of a killed run, raw production data,
     would keep running. The next run finds it by its free lock, stops it and removes it."""
     run = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom resources.postgres import throwaway_cluster\n"
+        [sys.executable, "-c", "import sys, time\nfrom odoosh.postgres.cluster import throwaway_cluster\n"
          "with throwaway_cluster(base_dir=sys.argv[1]) as c:\n    print(c.root, flush=True)\n    time.sleep(600)",
          str(base)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     root = Path(run.stdout.readline().strip())
@@ -80,7 +80,7 @@ def test_cluster_of_a_killed_run_is_stopped_and_removed_later(base, monkeypatch)
 
 
 def test_server_runs_unprivileged_and_tcp_needs_the_password(base):
-    cluster = PostgresClusters(state_dir=str(base)).cluster("c")
+    cluster = Clusters(base).cluster("c")
     pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
     assert os.stat(f"/proc/{pid}").st_uid != 0
     with pytest.raises(PostgresError, match="password"):
@@ -93,7 +93,7 @@ def test_half_built_cluster_is_rebuilt(base):
     root = base / "clusters" / "half"
     (root / "data").mkdir(parents=True)
     (root / "data" / "PG_VERSION").write_text("15\n")  # initdb killed before cluster.json
-    cluster = PostgresClusters(state_dir=str(base)).cluster("half")
+    cluster = Clusters(base).cluster("half")
     with cluster.connect() as conn:
         assert conn.execute("SELECT 1").fetchone()[0] == 1
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from odoosh import pipeline
-from odoosh.scrub import constraints
-from odoosh.scrub.policy import load_policy
-from resources.postgres import PostgresError
+from odoosh.phases import Phases
+from odoosh.postgres import PostgresError
+from odoosh.staging import promote, quarantine, snapshot
+from odoosh.staging.scrub import constraints
+from odoosh.staging.scrub.policy import load_policy
 
 SCHEMA = """
 CREATE TABLE x_branch (id serial, city varchar);
@@ -41,14 +42,14 @@ def schema_and_copy(pg, fresh_db):
     """`fresh_db` with the constraints (production's schema, no rows) and a copy without them,
     with rows (the quarantine)."""
     copy = fresh_db + "_q"
-    pg.drop_database(copy)
-    pg.create_database(copy)
+    pg.databases.drop(copy)
+    pg.databases.create(copy)
     with pg.connect(fresh_db) as schema, pg.connect(copy) as quarantine:
         schema.execute(SCHEMA + CONSTRAINTS)
         quarantine.execute(SCHEMA)
         _fill(quarantine, 5)
     yield fresh_db, copy
-    pg.drop_database(copy)
+    pg.databases.drop(copy)
 
 
 def test_only_constraints_over_written_columns_are_at_risk(pg, schema_and_copy):
@@ -86,10 +87,10 @@ def work_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> pipeline.QuarantineSettings:
+def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> quarantine.QuarantineSettings:
     extra = tmp_path / "policy.yaml"
     extra.write_text(policy_text)
-    return pipeline.QuarantineSettings(
+    return quarantine.QuarantineSettings(
         policy=load_policy([extra]), salt="salt", admin_password="pw", base_url="http://staging.test",
         smtp_host="127.0.0.1", smtp_port=1025, jobs=2, work_dir=work_dir)
 
@@ -97,29 +98,29 @@ def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> pipeline.Quar
 def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_dir, tmp_path, monkeypatch):
     """600 towns faked from a pool of 500 cities must collide: staging could not build the
     unique index, so the quarantine refuses; `unique: true` repairs it."""
-    monkeypatch.setattr(pipeline, "UNLOGGED_MIN_ROWS", 1)
+    monkeypatch.setattr(quarantine, "UNLOGGED_MIN_ROWS", 1)
     prod = copy_of("o16base")
     with pg.connect(prod) as conn:
         conn.execute(SCHEMA + CONSTRAINTS)
         _fill(conn, 600)
-    snapshot = work_dir / "snapshot"
-    pipeline.snapshot(pg.dsn(prod), snapshot, jobs=2, log=lambda m: None)
+    snapshot_dir = work_dir / "snapshot"
+    snapshot.snapshot(pg.dsn(prod), snapshot_dir, jobs=2, log=lambda m: None)
 
     out = work_dir / "scrubbed"
     broken = _settings(work_dir, "x_branch: {city: fake_city}\nx_tag: delete_rows\n", tmp_path)
     with pytest.raises(PostgresError, match=r"broke 2 of production's constraints.*x_branch_city_uniq on x_branch.*"
                                             r"x_note_tag_fk on x_note.*unique: true"):
-        pipeline.quarantine(snapshot, out, broken, pipeline.Phases(lambda m: None))
+        quarantine.quarantine(snapshot_dir, out, broken, Phases(lambda m: None))
     assert not out.exists()
 
     repaired = _settings(work_dir, "x_branch: {city: {strategy: fake_city, unique: true}}\n", tmp_path)
-    gates, _ = pipeline.quarantine(snapshot, out, repaired, pipeline.Phases(lambda m: None))
+    gates, _ = quarantine.quarantine(snapshot_dir, out, repaired, Phases(lambda m: None))
     assert gates.passed
-    assert pipeline.verified(out)["gates_passed"]
+    assert snapshot.verified(out)["gates_passed"]
     staging = f"{prod}_staging"
-    pg.create_database(staging)
+    pg.databases.create(staging)
     try:
-        pipeline.restore_scrubbed(out, pg.dsn(staging), jobs=2, log=lambda m: None)
+        promote.restore_scrubbed(out, pg.dsn(staging), jobs=2, log=lambda m: None)
         with pg.connect(staging) as conn:
             # Indexes and constraints come from the post-data archive, built once, in staging.
             assert conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'x_branch_city_uniq'").fetchone()[0]
@@ -129,16 +130,16 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
             assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence <> 'p' "
                                 "AND relnamespace = 'public'::regnamespace").fetchone()[0] == 0
     finally:
-        pg.drop_database(staging)
+        pg.databases.drop(staging)
     # Both archives are under the manifest: a file lost in transit is named.
     (out / "schema" / "toc.dat").unlink()
     with pytest.raises(PostgresError, match="does not match its manifest: missing: schema/toc.dat"):
-        pipeline.verified(out)
+        snapshot.verified(out)
 
 
 def test_an_artifact_of_another_layout_is_refused_clearly(tmp_path):
     (tmp_path / "dump").mkdir()
     (tmp_path / "dump" / "toc.dat").write_bytes(b"toc")
-    (tmp_path / pipeline.MANIFEST).write_text(json.dumps({"checksums": {"toc.dat": "0" * 64}}))
+    (tmp_path / snapshot.MANIFEST).write_text(json.dumps({"checksums": {"toc.dat": "0" * 64}}))
     with pytest.raises(PostgresError, match="another version of odoosh .layout 1.*materialise prod_snapshot"):
-        pipeline.verified(tmp_path)
+        snapshot.verified(tmp_path)

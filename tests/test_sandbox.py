@@ -10,9 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from odoosh_assets.production import production_database, production_environment
-from resources.postgres import connect
+from odoosh.postgres import connect
 from odoosh_assets.definitions import make_definitions
+from odoosh_assets.production import production_database, production_environment
 from tests.sandbox_helpers import env_without, sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def test_materialises_production_with_passing_smoke_checks(prod):
 
 
 def test_rematerialising_reuses_the_database(prod):
-    dsn = prod.defs.resources["production"].current_dsn()
+    dsn = prod.defs.resources["production"].database().current_dsn()
     with connect(dsn) as conn:
         before = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
     assert prod.run(dg.AssetSelection.assets(production_database)).success
@@ -58,7 +58,7 @@ def test_rematerialising_reuses_the_database(prod):
 
 
 def test_stopped_odoo_fails_the_http_check(prod):
-    environment = prod.defs.resources["odoo"].environment("production")
+    environment = prod.defs.resources["odoo"].runtime().environment("production")
     environment.stop()
     try:
         checks = prod.checks(prod.run(ENV_CHECKS))
@@ -70,7 +70,7 @@ def test_stopped_odoo_fails_the_http_check(prod):
 
 
 def test_empty_res_users_fails_the_users_check(prod):
-    dsn = prod.defs.resources["production"].current_dsn()
+    dsn = prod.defs.resources["production"].database().current_dsn()
     with connect(dsn, autocommit=True) as conn:  # keep the rows aside; foreign keys follow the table
         conn.execute("ALTER TABLE res_users RENAME TO res_users_aside")
         conn.execute("CREATE TABLE res_users (LIKE res_users_aside INCLUDING ALL)")
@@ -87,7 +87,7 @@ def test_empty_res_users_fails_the_users_check(prod):
 
 
 def test_module_to_upgrade_fails_the_modules_check(prod):
-    dsn = prod.defs.resources["production"].current_dsn()
+    dsn = prod.defs.resources["production"].database().current_dsn()
     with connect(dsn, autocommit=True) as conn:
         conn.execute("UPDATE ir_module_module SET state = 'to upgrade' WHERE name = 'crm'")
     try:
@@ -100,7 +100,7 @@ def test_module_to_upgrade_fails_the_modules_check(prod):
 
 
 def test_error_in_the_odoo_log_fails_the_logs_check(prod):
-    log_file = prod.defs.resources["odoo"].environment("production").log_file
+    log_file = prod.defs.resources["odoo"].runtime().environment("production").log_file
     original = log_file.read_bytes()
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S,000")
     with log_file.open("a") as log:

@@ -10,10 +10,10 @@ import subprocess
 import pytest
 from psycopg import sql
 
-from odoosh import neutralize
-from odoosh.scrub import chunks, coverage, leaks, passwords, scrubber
-from odoosh.scrub.policy import PolicyError, load_policy
-from resources.postgres import pg_tool
+from odoosh.postgres import pg_tool
+from odoosh.staging import neutralize
+from odoosh.staging.scrub import chunks, coverage, leaks, passwords, scrubber
+from odoosh.staging.scrub.policy import PolicyError, load_policy
 from tests import odoo_fill
 
 SALT = "test-salt"

@@ -6,11 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from odoosh.smoke import http_health, log_clean, modules_installed, run_all, users_exist
-from resources.odoo import OdooRuntime
-from odoosh.ports import free_port
+from odoosh.odoo.runtime import OdooRuntime
+from odoosh.odoo.smoke import http_health, log_clean, modules_installed, run_all, users_exist
+from odoosh.process import free_port
 from tests import odoo16_tables
-
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def odoo_db(pg, fresh_db):
 @pytest.fixture
 def environment(tmp_path, odoo_db):
     """A stand-in environment on `odoo_db`, stopped after the test."""
-    env = OdooRuntime(state_dir=str(tmp_path)).environment("smoke")
+    env = OdooRuntime(tmp_path).environment("smoke")
     env.start(odoo_db)
     yield env
     env.stop()
@@ -120,7 +119,7 @@ def test_log_clean_takes_local_naive_times_and_reports_a_missing_log(tmp_path):
 
 
 def test_log_clean_fails_on_the_stand_ins_database_errors(tmp_path, pg, fresh_db):
-    env = OdooRuntime(state_dir=str(tmp_path)).environment("broken")
+    env = OdooRuntime(tmp_path).environment("broken")
     env.start(make_conninfo(pg.dsn(fresh_db), port=free_port()))
     try:
         deadline = time.monotonic() + 5

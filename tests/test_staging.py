@@ -13,17 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import boto3
-
 import dagster as dg
 import pytest
 
-from odoosh import smoke
-from odoosh.odoo_config import read_odoo_config
+from odoosh import scratch
+from odoosh.odoo import smoke
+from odoosh.odoo.config import read_odoo_config
+from odoosh.postgres import connect, pg_tool
+from odoosh.staging.secrets import StagingConfigError
 from odoosh_assets.production import production_database
 from odoosh_assets.staging import prod_snapshot, scrubbed_dump, staging_database
-from resources import scratch
-from resources.postgres import connect, pg_tool
-from resources.staging import Scrubbing, StagingConfigError
+from resources.staging import ScrubbingResource
 from tests import odoo_fill
 from tests.sandbox_helpers import processes_under, sandbox
 
@@ -56,7 +56,7 @@ def staging_values(dsn: str) -> set[str]:
 
 
 def staging_environment_url(box) -> str:
-    return box.defs.resources["odoo"].environment("staging").url
+    return box.defs.resources["odoo"].runtime().environment("staging").url
 
 
 def database_oid(dsn: str) -> int:
@@ -80,9 +80,9 @@ def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
     assert set(checks) == ALL_CHECKS
     assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
 
-    prod_dsn = box.defs.resources["production"].current_dsn()
-    staging = box.defs.resources["staging"]
-    staging_dsn = staging.dsn_for(staging.database)
+    prod_dsn = box.defs.resources["production"].database().current_dsn()
+    staging = box.defs.resources["staging"].target()
+    staging_dsn = staging.dsn()
     # An independent look, not the pii_leak implementation: no production value survives as is.
     pii = production_pii(prod_dsn)
     assert len(pii) > 500
@@ -105,22 +105,22 @@ def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
     with connect(staging_dsn) as conn:
         assert conn.execute("SELECT count(*) FROM ir_cron WHERE active").fetchone()[0] <= 1
     # Staging's Odoo itself sends to the catcher and runs no cron worker.
-    config = read_odoo_config(box.defs.resources["odoo"].environment("staging").config_file)
-    catcher = box.defs.resources["mail"].ensure_running()
+    config = read_odoo_config(box.defs.resources["odoo"].runtime().environment("staging").config_file)
+    catcher = box.defs.resources["mail"].catcher().ensure_running()
     assert (config.smtp_server, config.smtp_port) == (catcher.smtp_host, catcher.smtp_port)
     assert config.max_cron_threads == 0
 
     meta = result.asset_materializations_for_node("scrubbed_dump")[0].metadata
     assert meta["published"].value is True
     assert meta["constraints_proven"].value > 0  # res_users.login is faked under a unique index
-    for phase in ("quarantine_restore", "neutralise", "scrub", "verify", "dump_scrubbed"):
+    for phase in ("quarantine_restore", "neutralize", "scrub", "verify", "dump_scrubbed"):
         assert meta[f"seconds_{phase}"].value >= 0
 
 
 def test_unknown_pii_column_blocks_staging(box, tmp_path):
-    prod_dsn = box.defs.resources["production"].current_dsn()
-    staging = box.defs.resources["staging"]
-    staging_dsn = staging.dsn_for(staging.database)
+    prod_dsn = box.defs.resources["production"].database().current_dsn()
+    staging = box.defs.resources["staging"].target()
+    staging_dsn = staging.dsn()
     before = database_oid(staging_dsn)
     with connect(prod_dsn, autocommit=True) as conn:
         conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_email varchar")
@@ -152,10 +152,10 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
 
 
 def test_killed_restore_leaves_staging_intact(box):
-    staging = box.defs.resources["staging"]
-    staging_dsn = staging.dsn_for(staging.database)
+    staging = box.defs.resources["staging"].target()
+    staging_dsn = staging.dsn()
     before = database_oid(staging_dsn)
-    with connect(staging.dsn_for("postgres"), autocommit=True) as conn:
+    with connect(staging.server().admin_dsn, autocommit=True) as conn:
         restoring = lambda: conn.execute(  # noqa: E731
             "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s",
             (staging.database + "%odoosh_new",)).fetchone() is not None
@@ -221,7 +221,7 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
         text = subprocess.run([pg_tool("pg_dump"), "--data-only", pg.dsn(staging_db)],
                               capture_output=True, text=True, check=True).stdout
         assert not (box.state_dir / "clusters" / "staging").exists()  # the configured server was used
-    pg.drop_database(staging_db)
+    pg.databases.drop(staging_db)
     # An independent look at everything staging holds: no filled person's name or email anywhere.
     assert len(text) > 10_000
     found = [v for p in odoo_fill.PERSONS for v in (p.name, p.email) if v in text]
@@ -248,7 +248,7 @@ def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):
 
 
 def test_external_staging_needs_an_admin_password(tmp_path):
-    scrubbing = Scrubbing(state_dir=str(tmp_path))
+    scrubbing = ScrubbingResource(state_dir=str(tmp_path))
     assert scrubbing.resolved_admin_password(sandbox=True) == "admin"
     with pytest.raises(StagingConfigError, match="ODOOSH_STAGING_ADMIN_PASSWORD"):
         scrubbing.resolved_admin_password(sandbox=False)

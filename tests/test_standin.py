@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from odoosh.odoo_config import (OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config,
-                                write_odoo_config)
-from odoosh.smoke import http_health
-from odoosh.ports import free_port
+from odoosh.odoo.config import OdooConfig, OdooConfigError, read_odoo_config, render_odoo_config, write_odoo_config
+from odoosh.odoo.smoke import http_health
+from odoosh.process import free_port
 from tests import odoo16_tables
 
 REQUEST_LINE = re.compile(
@@ -61,7 +60,7 @@ def launch(tmp_path):
         config = OdooConfig.from_dsn(dsn, http_port=free_port(), logfile=str(tmp_path / f"odoo{n}.log"),
                                      **options)
         write_odoo_config(config, config_file)
-        process = subprocess.Popen([sys.executable, "-m", "odoosh.standin", "-c", str(config_file)],
+        process = subprocess.Popen([sys.executable, "-m", "odoosh.sandbox.standin", "-c", str(config_file)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(process)
         standin = Standin(process, f"http://127.0.0.1:{config.http_port}", Path(config.logfile))
@@ -172,7 +171,7 @@ def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     get(standin.url + "/web/login")
     get(standin.url + "/nowhere")
     lines = standin.log_lines()
-    startup = r"\S+ \S+,\d{3} \d+ INFO \? odoosh\.standin: odoosh Odoo stand-in \(not Odoo\) starting.* "
+    startup = r"\S+ \S+,\d{3} \d+ INFO \? odoosh\.sandbox\.standin: odoosh Odoo stand-in \(not Odoo\) starting.* "
     assert re.fullmatch(startup, lines[0]), lines[0]
     requests = {m["path"]: m for m in map(REQUEST_LINE.fullmatch, lines) if m}
     login, missing, health = requests["/web/login"], requests["/nowhere"], requests["/web/health"]
@@ -198,5 +197,5 @@ def test_sigterm_stops_the_stand_in_cleanly(launch, pg, fresh_db):
     standin = launch(pg.dsn(fresh_db))
     standin.process.send_signal(signal.SIGTERM)
     assert standin.process.wait(5) == 0
-    assert standin.log_lines()[-1].endswith("INFO ? odoosh.standin: Stopping gracefully ")
+    assert standin.log_lines()[-1].endswith("INFO ? odoosh.sandbox.standin: Stopping gracefully ")
     assert http_health(standin.url).summary == f"nothing answers at {standin.url}"

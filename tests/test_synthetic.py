@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from odoosh.synthetic import build
-from odoosh.synthetic.__main__ import main
-from odoosh.synthetic.generate import STEPS
+from odoosh.sandbox.synthetic import build
+from odoosh.sandbox.synthetic.__main__ import main
+from odoosh.sandbox.synthetic.generate import STEPS
 
 ODOO16_DUMP = Path(__file__).resolve().parent / "data" / "odoo-schemas" / "odoo16-maaranodoo-mmdb.sql"
 
@@ -69,11 +69,11 @@ PHONE = re.compile(r"\+\d{1,3}(?: ?\d){6,14}")
 def synthetic(pg):
     """The default build (scale 1, seed 0), shared by the read-only tests of this module."""
     name = "synthetic_default"
-    pg.drop_database(name)
-    pg.create_database(name)
+    pg.databases.drop(name)
+    pg.databases.create(name)
     rows = build(pg.dsn(name), progress=lambda message: None)
     yield name, rows
-    pg.drop_database(name)
+    pg.databases.drop(name)
 
 
 def dump_columns() -> dict[str, dict[str, str]]:

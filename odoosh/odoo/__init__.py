@@ -1,0 +1,1 @@
+"""Odoo as every domain uses it: its config file, its servers, the smoke probes, database facts."""

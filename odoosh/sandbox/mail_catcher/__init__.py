@@ -1,0 +1,1 @@
+"""The sandbox mail catcher: SMTP in, Mailpit's API out, nothing delivered."""

@@ -1,0 +1,299 @@
+"""The pii_leak gate: no production value may survive the scrub, anywhere.
+
+Before scrubbing, fingerprints (salt-keyed hashes) of production's identifying values (person
+names, emails, phones, VAT numbers, bank accounts, street lines) are stored in schema
+`odoosh_quarantine` of the same database. After scrubbing, every text-like column of schema
+public (each string of a JSON document too) is compared with them: whole values, the emails
+and phone numbers found inside free text and HTML, and every 2 to 5 words of a run of
+capitalised words there (lowercase particles allowed between them), which is where a
+person's name sits in a sentence. Only counts per column leave the database, never
+values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from odoosh.postgres import connect
+from odoosh.staging.scrub import catalog, chunks, patterns
+
+SCHEMA = "odoosh_quarantine"
+TABLE = sql.Identifier(SCHEMA, "fingerprints")
+MAX_WHOLE_VALUE = 256  # no name, email or number is longer; skip hashing long texts whole
+REPEATED = 0.2  # distinct values per row under which a column is read value by value
+NAME_WORDS = 5  # the most words of a name found in text ("Maria de los Angeles Garcia")
+
+# Where production's identifying values live: (kind, table, column). Missing ones are skipped.
+SOURCES: dict[str, list[tuple[str, str]]] = {
+    "name": [("res_partner", "name"), ("hr_employee", "name"), ("hr_employee", "private_name"),
+             ("hr_employee", "spouse_complete_name"), ("hr_employee", "emergency_contact"),
+             ("resource_resource", "name"), ("hr_applicant", "partner_name"), ("crm_lead", "contact_name"),
+             ("res_partner_bank", "acc_holder_name"), ("mailing_contact", "name"),
+             ("event_registration", "name"), ("calendar_attendee", "common_name")],
+    "email": [("res_partner", "email"), ("res_users", "login"), ("hr_employee", "work_email"),
+              ("hr_employee", "private_email"), ("hr_applicant", "email_from"), ("crm_lead", "email_from"),
+              ("mailing_contact", "email"), ("event_registration", "email"), ("res_company", "email")],
+    "phone": [("res_partner", "phone"), ("res_partner", "mobile"), ("hr_employee", "work_phone"),
+              ("hr_employee", "mobile_phone"), ("hr_employee", "private_phone"),
+              ("hr_employee", "emergency_phone"), ("hr_applicant", "partner_phone"),
+              ("hr_applicant", "partner_mobile"), ("crm_lead", "phone"), ("crm_lead", "mobile"),
+              ("event_registration", "phone"), ("event_registration", "mobile")],
+    "vat": [("res_partner", "vat"), ("res_partner", "company_registry"), ("hr_employee", "identification_id"),
+            ("hr_employee", "passport_id"), ("hr_employee", "ssnid")],
+    "bank": [("res_partner_bank", "acc_number"), ("res_partner_bank", "sanitized_acc_number")],
+    "street": [("res_partner", "street"), ("hr_employee", "private_street"), ("crm_lead", "street")],
+}
+
+# Tables whose rows belong to a partner, and the column holding its id.
+PARTNER_ID = {"res_partner": "id", "res_partner_bank": "partner_id"}
+
+_DIGITS = sql.SQL("regexp_replace({}, '\\D', '', 'g')")
+
+
+def _fingerprint(value: sql.Composable) -> sql.Composable:
+    """A 64-bit hash of `value` keyed by the secret salt. Not SHA-256: the fingerprints never
+    leave the quarantine database and are dropped before its dump, and the gate hashes tens of
+    millions of candidates, several times faster so. With a million fingerprints, a false
+    match among a billion candidates has a chance of 1 in 18,000, and fails safe: the gate
+    reports a leak and nothing is published."""
+    return sql.SQL("hashtextextended({v}, {seed}::bigint)").format(v=value, seed=sql.Placeholder("fp_seed"))
+
+
+def fingerprint_seed(salt: str) -> int:
+    """The key of `_fingerprint`: parameter `fp_seed` of every statement that uses it."""
+    return int.from_bytes(hashlib.sha256(b"odoosh-leak:" + salt.encode()).digest()[:8], "big", signed=True)
+
+
+def _params(salt: str) -> dict:
+    return {"fp_seed": fingerprint_seed(salt)}
+
+
+def _normalised(kind: str, v: sql.Composable) -> sql.Composable:
+    """SELECT of the normalised values a production column contributes (`x`)."""
+    if kind == "email":
+        return sql.SQL("SELECT lower(m[1]) AS x FROM regexp_matches({v}, {re}, 'g') AS m").format(
+            v=v, re=sql.Literal(f"({patterns.EMAIL})"))
+    if kind == "phone":
+        return sql.SQL("SELECT {d} AS x WHERE length({d}) >= {n}").format(
+            d=_DIGITS.format(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS))
+    # Single words ("Administrator", "OdooBot", one-word company names) are too common elsewhere
+    # (group names, templates) to mean a leak; a person's name has at least two words.
+    words = sql.SQL(" AND {v} ~ '\\S\\s+\\S'").format(v=v) if kind in ("name", "street") else sql.SQL("")
+    return sql.SQL("SELECT lower(btrim({v})) AS x WHERE length(btrim({v})) >= 4{words}").format(v=v, words=words)
+
+
+def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable) -> sql.Composable:
+    """A condition leaving out the operator's own companies: they are not personal data, and
+    their names and addresses rightly appear in staging (login page, website, letterheads),
+    also where another partner bears the same name."""
+    if not catalog.has_column(conn, "res_company", "partner_id"):
+        return sql.SQL("")
+    condition = sql.SQL(" AND lower(btrim({})) NOT IN (SELECT lower(btrim(name)) FROM res_company "
+                        "WHERE name IS NOT NULL)").format(value)
+    if table in PARTNER_ID:
+        condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)"
+                             ).format(sql.Identifier("src", PARTNER_ID[table]))
+    return condition
+
+
+def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
+    """Store fingerprints of production's values, reading the sources on `jobs` connections;
+    returns how many per kind. Run before scrubbing."""
+    with connect(dsn, autocommit=True) as conn:
+        drop_fingerprints(conn)
+        ensure_fingerprint_table(conn)
+        inserts = []
+        for kind, sources in SOURCES.items():
+            for table, column in sources:
+                if not catalog.has_column(conn, table, column):
+                    continue
+                v = sql.Identifier("src", column)
+                inserts.append(sql.SQL(
+                    "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
+                    "WHERE {v} IS NOT NULL{own}"
+                ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
+                         values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v)))
+        # Parallel inserts of the same value cannot conflict without a key: it comes after.
+        chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs,
+                   session=chunks.tune)
+        counts = {kind: 0 for kind in SOURCES} | dict(conn.execute(
+            sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall())
+        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
+        # Statistics make the planner probe the fingerprints' index, not hash them for every row.
+        conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
+    return counts
+
+
+def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
+    """An empty fingerprint table where none was recorded: the scrub then has nothing to avoid."""
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
+
+
+def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
+    """SQL truth of "this normalised value is one of production's" (of `kind`, else of any):
+    lets the scrubber steer its fakes away from real values, which the gate could not tell
+    from a leak, and find the names it must replace. Correlated on purpose: it probes the
+    fingerprints' index, however many there are, where an uncorrelated IN is hashed
+    only while they fit in work_mem and is otherwise rescanned for every row. Needs the
+    parameter `fp_seed` (`fingerprint_seed(salt)`)."""
+    of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
+    return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
+        h=_fingerprint(normalised), fp=TABLE, of_kind=of_kind)
+
+
+def drop_fingerprints(conn: psycopg.Connection) -> None:
+    conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+
+
+def name_windows(v: sql.Composable) -> sql.Composable:
+    """SELECT of every window of 2 to NAME_WORDS words (`x`) of the runs of capitalised words
+    in text `v`, normalised as names are fingerprinted (lower case, words joined by one space).
+
+    Window `g` of a run starts at word g / k + 1 and has 2 + g mod k words (k = NAME_WORDS - 1
+    sizes): one series per run.
+    """
+    return sql.SQL(
+        "SELECT lower(array_to_string(r.words[g / {k} + 1:g / {k} + 2 + mod(g, {k})], ' ')) AS x "
+        "FROM regexp_matches({v}, {run}, 'g') AS m, regexp_split_to_array(m[1], {gap}) AS r(words), "
+        "generate_series(0, {k} * (cardinality(r.words) - 1) - 1) AS g "
+        "WHERE g / {k} + 2 + mod(g, {k}) <= cardinality(r.words)"
+    ).format(v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP),
+             k=sql.Literal(NAME_WORDS - 1))
+
+
+def _candidates(v: sql.Composable) -> sql.Composable:
+    """Normalised strings of one text value that could match a fingerprint (`x`), and the kind
+    they may match (`kind`; NULL: any). A window of words is only a leak as a person's name."""
+    return sql.SQL(
+        "SELECT lower(btrim({v})), NULL::text WHERE length({v}) <= {max} "
+        "UNION ALL SELECT {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
+        "UNION ALL SELECT lower(m[1]), NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
+        "UNION ALL SELECT {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
+        "UNION ALL SELECT w.x, 'name' FROM ({windows}) AS w"
+    ).format(
+        v=v, d=_DIGITS.format(v), md=_DIGITS.format(sql.SQL("m[1]")), max=sql.Literal(MAX_WHOLE_VALUE),
+        phone_value=sql.Literal(patterns.PHONE_VALUE), n=sql.Literal(patterns.MIN_PHONE_DIGITS),
+        email=sql.Literal(f"({patterns.EMAIL})"), phone=sql.Literal(f"({patterns.PHONE})"),
+        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE), windows=name_windows(v),
+    )
+
+
+def text_values(v: sql.Composable, is_json: bool) -> sql.Composable:
+    """SELECT of the texts in one column value: the value itself, or every string in a JSON document."""
+    if is_json:
+        return sql.SQL(
+            "SELECT j #>> '{{}}' FROM jsonb_path_query({v}::jsonb, 'strict $.**') AS j WHERE jsonb_typeof(j) = 'string'"
+        ).format(v=v)
+    return sql.SQL("SELECT {v}::text").format(v=v)
+
+
+def _matches(col: catalog.Column, v: sql.Composable) -> sql.Composable:
+    """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`; join them to the
+    fingerprints `fp` with `_match`."""
+    return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(x, kind)").format(
+        strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v")))
+
+
+def _match(x: sql.Composable, kind: sql.Composable) -> sql.Composable:
+    return sql.SQL("fp.h = {h} AND fp.kind = coalesce({kind}, fp.kind)").format(h=_fingerprint(x), kind=kind)
+
+
+def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> sql.Composable:
+    """(column, rows holding a fingerprinted value) of `table`'s rows in `pages`, in one scan
+    and one join with the fingerprints."""
+    per_column = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {name} AS col, c.x, c.kind FROM {candidates}").format(
+            name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name)))
+        for col in cols
+    )
+    not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", c.name)) for c in cols)
+    return sql.SQL(
+        "SELECT hits.col, count(DISTINCT hits.r) FROM (SELECT t.ctid AS r, found.* FROM {table} AS t, "
+        "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}) AS hits "
+        "JOIN {fp} AS fp ON {match} GROUP BY hits.col"
+    ).format(table=sql.Identifier(table), per_column=per_column, not_null=not_null, pages=pages.condition(),
+             fp=TABLE, match=_match(sql.SQL("hits.x"), sql.SQL("hits.kind")))
+
+
+def _values_query(table: str, col: catalog.Column) -> sql.Composable:
+    """(column, rows holding a fingerprinted value) of `table`, looking at each distinct value once."""
+    c = sql.Identifier(col.name)
+    return sql.SQL(
+        "SELECT {name}, sum(d.n) FROM (SELECT {c} AS v, count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY 1) AS d "
+        "WHERE EXISTS (SELECT FROM {candidates} JOIN {fp} AS fp ON {match}) HAVING sum(d.n) > 0"
+    ).format(name=sql.Literal(col.name), c=c, table=sql.Identifier(table), fp=TABLE,
+             candidates=_matches(col, sql.SQL("d.v")), match=_match(sql.SQL("c.x"), sql.SQL("c.kind")))
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """One query of the gate: `columns` of `table` row by row within `pages`, or, without
+    pages, its one column value by value."""
+
+    table: str
+    columns: list[catalog.Column]
+    pages: chunks.Pages | None
+    blocks: int
+
+    def query(self) -> sql.Composable:
+        if self.pages is None:
+            return _values_query(self.table, self.columns[0])
+        return _rows_query(self.table, self.columns, self.pages)
+
+
+def _repeated_columns(conn: psycopg.Connection, table: str, cols: list[catalog.Column]) -> set[str]:
+    """Columns of a big table whose values repeat so much that reading each once is cheaper
+    (filler text, states, senders). Statistics come from ANALYZE, a sample of the table."""
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    stats = conn.execute(
+        "SELECT s.attname, CASE WHEN s.n_distinct < 0 THEN -s.n_distinct "
+        "ELSE s.n_distinct / greatest(c.reltuples, 1) END "
+        "FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass "
+        "WHERE s.schemaname = 'public' AND s.tablename = %s",
+        (sql.Identifier(table).as_string(conn), table)).fetchall()
+    comparable = {c.name for c in cols if c.type != "json"}  # json has no equality to group by
+    return {name for name, share in stats if share <= REPEATED and name in comparable}
+
+
+def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
+    scans = []
+    for table, cols in catalog.by_table(catalog.columns(conn)).items():
+        text = [c for c in cols if c.is_text]
+        if not text:
+            continue
+        ranges = chunks.split(conn, table)
+        blocks = sum(pages.blocks for pages in ranges)
+        repeated = _repeated_columns(conn, table, text) if blocks >= chunks.CHUNK_BLOCKS // 8 else set()
+        scans += [_Scan(table, [c], None, blocks // len(text)) for c in text if c.name in repeated]
+        if rest := [c for c in text if c.name not in repeated]:
+            scans += [_Scan(table, rest, pages, pages.blocks) for pages in ranges]
+    return sorted(scans, key=lambda scan: scan.blocks, reverse=True)
+
+
+def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
+    """{`table.column`: rows holding a fingerprinted value}, nonzero only. Run after scrubbing.
+
+    Every text-like column of every table is read, on `jobs` connections at once: big tables
+    in ranges of pages, and columns whose values repeat a lot one distinct value at a time.
+    """
+    with connect(dsn, autocommit=True) as conn:
+        # A sample of 3,000 rows tells a column of repeated values well enough, ten times faster.
+        conn.execute("SET default_statistics_target = 10")
+        scans = _plan_scans(conn)
+    found: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def scan(own: psycopg.Connection, task: _Scan) -> None:
+        for column, rows in own.execute(task.query(), _params(salt)):
+            key = f"{task.table}.{column}"
+            with lock:
+                found[key] = found.get(key, 0) + int(rows)
+
+    chunks.run(dsn, scans, scan, jobs=jobs, session=chunks.tune)
+    return dict(sorted(found.items()))
