@@ -115,6 +115,28 @@ def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
     assert meta["constraints_proven"].value > 0  # res_users.login is faked under a unique index
     for phase in ("quarantine_restore", "neutralize", "scrub", "verify", "dump_scrubbed"):
         assert meta[f"seconds_{phase}"].value >= 0
+    for archive in ("schema", "data"):  # both archives' sizes, in bytes and for a person
+        size = meta[f"{archive}_archive_size_bytes"].value
+        assert size > 0 and meta[f"{archive}_archive_size"].value.endswith(("KiB", "MiB", "GiB"))
+    staged = result.asset_materializations_for_node("staging_database")[0].metadata
+    with connect(staging_dsn) as conn:
+        assert staged["size_bytes"].value == conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        assert staged["rows_res_partner"].value == conn.execute("SELECT count(*) FROM res_partner").fetchone()[0] > 0
+    assert staged["size"].value.endswith("MiB")
+
+
+def test_the_ui_explains_every_check_and_runs_the_automation(box):
+    """Every check says what it proves; a passing coverage check shows no empty list; the
+    sensor the eager condition on staging_database needs is running by default."""
+    defs = box.defs
+    specs = [spec for checks in defs.asset_checks for spec in checks.check_specs]
+    specs += [spec for asset in defs.assets for spec in getattr(asset, "check_specs", [])]
+    assert {spec.name for spec in specs} >= ALL_CHECKS
+    assert not [spec.name for spec in specs if not spec.description]
+    coverage = next(e for e in box.first_result.get_asset_check_evaluations() if e.check_name == "pii_coverage")
+    assert coverage.passed and "columns" not in coverage.metadata
+    sensor = defs.resolve_sensor_def("default_automation_condition_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_unknown_pii_column_blocks_staging(box, tmp_path):
