@@ -16,7 +16,7 @@ def sha256_tree(directory: Path) -> dict[str, str]:
     files = sorted(p for p in directory.rglob("*") if p.is_file())
     with ThreadPoolExecutor(2) as pool:  # hashlib releases the GIL: two files hash at once
         digests = pool.map(_sha256, files)
-    return {p.relative_to(directory).as_posix(): d for p, d in zip(files, digests)}
+    return {p.relative_to(directory).as_posix(): d for p, d in zip(files, digests, strict=True)}
 
 
 def verify_tree(directory: Path, expected: dict[str, str], ignore: Collection[str] = ()) -> list[str]:

@@ -5,7 +5,7 @@ neutralization gates) -> staging_database (swapped in atomically, then smoke-tes
 """
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -41,7 +41,7 @@ GATES = {
 
 
 def _new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
-    return f"{prefix}/{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{context.run.run_id[:8]}"
+    return f"{prefix}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{context.run.run_id[:8]}"
 
 
 def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:

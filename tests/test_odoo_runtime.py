@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -49,14 +49,14 @@ def env(runtime, cleanup):
 
 
 def test_start_runs_a_healthy_server_and_records_it(env, pg, fresh_db):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     env.start(pg.dsn(fresh_db), options={"smtp_port": 1025})
     assert env.is_running()
     assert http_health(env.url).passed
     state = json.loads(env.state_file.read_text())
     assert env.pid == state["pid"] == int(env.pid_file.read_text()) and alive(env.pid)
     assert state["command"] == [sys.executable, "-m", "odoosh.sandbox.standin", "-c", str(env.config_file)]
-    assert before <= env.started_at <= datetime.now(timezone.utc)
+    assert before <= env.started_at <= datetime.now(UTC)
     config = read_odoo_config(env.config_file)
     assert stat.S_IMODE(env.config_file.stat().st_mode) == 0o600
     assert (config.db_name, config.smtp_port, config.logfile) == (fresh_db, 1025, str(env.log_file))

@@ -1,7 +1,7 @@
 """Smoke probes against a real PostgreSQL database and a real Odoo stand-in environment."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -84,7 +84,7 @@ def test_modules_installed_names_missing_and_pending_modules(pg, fresh_db, odoo_
 
 
 def test_log_clean_judges_entries_since_the_start_only(tmp_path):
-    since = datetime(2024, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
+    since = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
     log = tmp_path / "odoo.log"
     log.write_text(
         "2024-05-01 09:59:59,999 7 ERROR db odoo.http: before the start, ignored \n"
@@ -110,7 +110,7 @@ def test_log_clean_judges_entries_since_the_start_only(tmp_path):
 
 def test_log_clean_takes_local_naive_times_and_reports_a_missing_log(tmp_path):
     log = tmp_path / "odoo.log"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     log.write_text(f"{now:%Y-%m-%d %H:%M:%S},000 7 ERROR db odoo: boom \n")
     assert not log_clean(log, datetime.now() - timedelta(minutes=1)).passed
     assert log_clean(log, datetime.now() + timedelta(minutes=1)).passed

@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -178,8 +178,8 @@ def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     assert (login["status"], login["queries"], login["db"]) == ("200", "1", fresh_db)
     assert (missing["status"], missing["queries"], health["queries"]) == ("404", "0", "0")
     assert int(login["pid"]) == standin.process.pid
-    logged_at = datetime.strptime(login["asctime"], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=timezone.utc)
-    assert abs(datetime.now(timezone.utc) - logged_at) < timedelta(minutes=1), "timestamps are UTC, as Odoo's"
+    logged_at = datetime.strptime(login["asctime"], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - logged_at) < timedelta(minutes=1), "timestamps are UTC, as Odoo's"
 
 
 def test_unreachable_database_logs_errors_and_fails_the_login_page(launch, unreachable_dsn, fresh_db):

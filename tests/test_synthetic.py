@@ -120,7 +120,7 @@ def test_schema_is_a_faithful_subset_of_odoo_16(pg, synthetic):
     assert {"res_partner", "mail_message", "hr_employee"} <= reference.keys()  # the parser found the dump
     with pg.connect(name) as conn:
         ours = db_columns(conn)
-    assert REQUIRED_TABLES <= ours.keys()
+    assert ours.keys() >= REQUIRED_TABLES
     assert {"crm_lead", "crm_stage", "delivery_carrier"} == ours.keys() - reference.keys()
     mismatches = {
         (table, column): (type_, reference[table].get(column))

@@ -18,7 +18,7 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ class OdooEnvironment:
         write_odoo_config(config, self.config_file)
         args = [*self.command, "-c", str(self.config_file)]
         log_start = process.log_size(self.log_file)
-        started_at = datetime.now(timezone.utc)
+        started_at = datetime.now(UTC)
         what = f"Odoo of environment {self.name!r}"
         try:
             pid = process.start(args, self.log_file)

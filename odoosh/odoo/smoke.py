@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -122,7 +122,7 @@ def log_clean(log_file: Path | str, since: datetime) -> ProbeResult:
     Lines that do not start an entry (tracebacks, continued messages) belong to the entry above.
     """
     log_file = Path(log_file)
-    cutoff = since.astimezone(timezone.utc).replace(tzinfo=None)  # Odoo logs in UTC
+    cutoff = since.astimezone(UTC).replace(tzinfo=None)  # Odoo logs in UTC
     details: dict[str, Any] = {"log_file": str(log_file), "since": cutoff.isoformat() + "Z"}
     entries, bad = 0, []
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -54,7 +54,7 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
 def write_manifest(artifact_dir: Path, facts: dict) -> dict:
     """Write the manifest of the archives in `artifact_dir`: `facts`, sizes and checksums."""
     checksums = sha256_tree(artifact_dir)
-    manifest = {"layout": LAYOUT, "created_at": datetime.now(timezone.utc).isoformat(), **facts,
+    manifest = {"layout": LAYOUT, "created_at": datetime.now(UTC).isoformat(), **facts,
                 "size_bytes": sum((artifact_dir / name).stat().st_size for name in checksums),
                 "checksums": checksums}
     (artifact_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
