@@ -1,7 +1,7 @@
 """Benchmark: the staging pipeline against plain pg_dump -Fd -j N + pg_restore -j N.
 
 Builds a synthetic Odoo production database (scale 50 is about 1.1 GB), then in one run times
-  pipeline: dump, quarantine restore, fingerprint, neutralise, scrub, constraints, verify,
+  pipeline: dump, quarantine restore, fingerprint, neutralize, scrub, constraints, verify,
             dump scrubbed, staging restore, swap
   plain:    pg_dump -Fd -j N, pg_restore -j N into a new database, once with pg_dump's default
             compression and once with the pipeline's (-Z 1)

@@ -1,4 +1,4 @@
-"""Staging from a scrubbed, neutralised production snapshot, end to end through Dagster."""
+"""Staging from a scrubbed, neutralized production snapshot, end to end through Dagster."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def box():
         yield built
 
 
-def test_staging_is_scrubbed_neutralised_and_smoke_tested(box):
+def test_staging_is_scrubbed_neutralized_and_smoke_tested(box):
     result = box.first_result
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()
               if e.asset_key.to_user_string() in ("scrubbed_dump", "staging_database")}

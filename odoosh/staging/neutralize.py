@@ -1,4 +1,4 @@
-"""Neutralise an Odoo database copy: nothing in it may act on the outside world.
+"""Neutralize an Odoo database copy: nothing in it may act on the outside world.
 
 Parity with the `data/neutralize.sql` files of Odoo 16/17 (base, mail, payment, iap, website,
 auth_oauth, delivery, google_calendar, microsoft_calendar, sms) plus what a raw SQL copy
@@ -19,7 +19,7 @@ from psycopg import sql
 from odoosh.staging.scrub import catalog
 from odoosh.staging.scrub.leaks import SCHEMA as QUARANTINE_SCHEMA
 
-DUMMY_SERVER = "odoosh neutralisation: mail catcher"
+DUMMY_SERVER = "odoosh neutralization: mail catcher"
 ROBOTS = "User-agent: *\nDisallow: /"
 # Production's secret and uuid, kept in the quarantine-only schema (dropped before the dump)
 # to prove they were rotated.

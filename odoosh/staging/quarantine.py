@@ -1,4 +1,4 @@
-"""The quarantine: a snapshot restored, neutralised, scrubbed and verified in a throwaway cluster.
+"""The quarantine: a snapshot restored, neutralized, scrubbed and verified in a throwaway cluster.
 
 Raw production data exists only in the snapshot directory and in that cluster; what leaves
 `quarantine()` has passed every gate, or nothing leaves.
@@ -44,7 +44,7 @@ class QuarantineSettings:
 
 
 def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, phases: Phases) -> tuple[Gates, dict]:
-    """Restore, neutralise, scrub and verify a snapshot in a throwaway cluster.
+    """Restore, neutralize, scrub and verify a snapshot in a throwaway cluster.
 
     Writes the scrubbed dump (`schema` and `data`) and its manifest into `out_dir` only if
     every gate passes. Returns the gates and a summary of what was done (counts, never values).
