@@ -1,34 +1,24 @@
-"""The production stack in compose/: its Dagster instance config against a real PostgreSQL, and
-the compose file, Dockerfile and .dockerignore checked against each other and against real
-validators (the official compose-spec JSON schema as shipped by check-jsonschema; BuildKit's
-Dockerfile parser through the `dockerfile` package; docker-py's .dockerignore matcher).
+"""The production stack in compose/: the compose file checked against .env.example,
+dagster.yaml, the Dockerfile and the code, and against the official compose-spec JSON schema
+as shipped by check-jsonschema.
 
-There is no Docker engine here, so nothing is built or started: the containers' configuration
-is what is tested.
+The readers of compose/ and the Dockerfile here are shared with test_compose_instance.py
+(the Dagster instance of dagster.yaml against a real PostgreSQL) and test_compose_image.py
+(the Dockerfile and .dockerignore). There is no Docker engine here, so nothing is built or
+started: the containers' configuration is what is tested.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-import dagster as dg
-import docker
-import docker.errors
-import psycopg
 import pytest
 import yaml
-from dagster._core.errors import DagsterInvalidConfigError
-from dagster_docker import DockerRunLauncher
-from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
-from docker.utils.build import exclude_paths
-
-from odoosh.postgres.cluster import SUPERUSER
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_DIR = REPO / "compose"
@@ -157,126 +147,8 @@ def dockerfile_env() -> dict[str, str]:
     for command in dockerfile_commands():
         if command.cmd == "ENV":
             values = command.value
-            env.update(zip(values[0::2], values[1::2]))
+            env.update(zip(values[0::2], values[1::2], strict=True))
     return env
-
-
-# --------------------------------------------------------------------------- the instance
-
-
-@pytest.fixture
-def dagster_home(pg, fresh_db, tmp_path, monkeypatch) -> Path:
-    """DAGSTER_HOME holding compose/dagster.yaml, its variables pointing at the test cluster
-    over TCP with the SCRAM password, and DOCKER_HOST at a socket where no engine answers."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
-    env = {
-        "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_USERNAME": SUPERUSER,
-        "DAGSTER_PG_PASSWORD": pg.password,
-        "DAGSTER_PG_HOST": "127.0.0.1",
-        "DAGSTER_PG_PORT": str(pg.port),
-        "DAGSTER_PG_DB": fresh_db,
-        "DOCKER_HOST": f"unix://{tmp_path}/no-docker-engine.sock",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return home
-
-
-@pytest.fixture
-def instance(dagster_home):
-    instance = dg.DagsterInstance.get()
-    try:
-        yield instance
-    finally:
-        instance.dispose()
-
-
-def test_instance_keeps_runs_and_events_in_postgres(instance, pg, fresh_db):
-    assert isinstance(instance.run_storage, PostgresRunStorage)
-    assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
-    assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
-
-    @dg.asset
-    def compose_probe() -> int:
-        return 1
-
-    result = dg.materialize([compose_probe], instance=instance)
-    assert result.success
-
-    # The rows are in the database the variables name, read back over TCP with the password.
-    with psycopg.connect(
-        host="127.0.0.1", port=pg.port, user=SUPERUSER, password=pg.password, dbname=fresh_db
-    ) as conn:
-        status = conn.execute("SELECT status FROM runs WHERE run_id = %s", (result.run_id,)).fetchone()
-        event_types = {
-            row[0]
-            for row in conn.execute(
-                "SELECT dagster_event_type FROM event_logs WHERE run_id = %s", (result.run_id,)
-            )
-        }
-        asset_keys = {row[0] for row in conn.execute("SELECT asset_key FROM asset_keys")}
-    assert status == ("SUCCESS",)
-    assert {"STEP_START", "ASSET_MATERIALIZATION", "STEP_SUCCESS"} <= event_types
-    assert json.dumps(["compose_probe"]) in asset_keys
-
-    # Run containers do not read dagster.yaml: they rebuild the instance from the reference the
-    # daemon sends them. That one must reach the same database too.
-    worker = dg.DagsterInstance.from_ref(instance.get_ref())
-    try:
-        assert isinstance(worker.run_storage, PostgresRunStorage)
-        assert worker.get_run_by_id(result.run_id).is_success
-    finally:
-        worker.dispose()
-
-
-def test_instance_queues_runs_and_launches_them_in_docker(instance):
-    # Loading the launcher needs no Docker engine (there is none at DOCKER_HOST)...
-    with pytest.raises(docker.errors.DockerException):
-        docker.from_env().ping()
-    launcher = instance.run_launcher
-    assert isinstance(launcher, DockerRunLauncher)
-
-    # ...and it joins runs to the stack's network, with the stack's variables and volumes.
-    compose = compose_raw()
-    assert launcher.networks == [compose["networks"]["odoosh"]["name"]]
-    assert set(launcher.env_vars) == set(compose["services"]["dagster-daemon"]["environment"])
-    volume_names = {volume["name"] for volume in compose["volumes"].values() if volume and "name" in volume}
-    for mount in launcher.container_kwargs["volumes"]:
-        assert mount.split(":")[0] in volume_names, f"{mount}: not a volume of docker-compose.yml"
-
-    assert isinstance(instance.run_coordinator, dg.QueuedRunCoordinator)
-    assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
-    assert instance.run_monitoring_enabled
-    assert not instance.telemetry_enabled
-
-
-def env_references(config) -> set[str]:
-    """Every `env:` variable of a Dagster config."""
-    if isinstance(config, dict):
-        if set(config) == {"env"}:
-            return {config["env"]}
-        return set().union(*(env_references(value) for value in config.values()))
-    if isinstance(config, list):
-        return set().union(*(env_references(value) for value in config))
-    return set()
-
-
-@pytest.mark.parametrize("name", sorted(env_references(dagster_config())))
-def test_instance_refuses_to_load_without_a_variable(dagster_home, monkeypatch, name):
-    monkeypatch.delenv(name)
-    with pytest.raises(DagsterInvalidConfigError, match=f'environment variable "{name}" which is not set'):
-        dg.DagsterInstance.get()
-
-
-def test_instance_config_reads_connection_settings_from_the_environment():
-    db = dagster_config()["storage"]["postgres"]["postgres_db"]
-    for field in ("username", "password", "hostname", "db_name", "port"):
-        assert set(db[field]) == {"env"}, f"postgres_db.{field} must be an env: reference"
-    # The connection settings are the ones compose gives every Dagster process.
-    assert env_references(db) == set(compose_raw()["x-dagster-pg-env"])
 
 
 # --------------------------------------------------------------------------- the compose file
@@ -486,71 +358,3 @@ def test_compose_runs_mailpit_as_the_mail_catcher():
     env = compose["x-odoosh-env"]
     assert (env["ODOOSH_MAIL_SMTP_HOST"], env["ODOOSH_MAIL_SMTP_PORT"]) == ("mailpit", "1025")
     assert env["ODOOSH_MAIL_API_URL"] == "http://mailpit:8025"
-
-
-# --------------------------------------------------------------------------- the image
-
-
-def test_dockerfile_builds_the_locked_environment_as_non_root():
-    commands = dockerfile_commands()  # BuildKit's parser: a syntax error fails here
-
-    froms = [c for c in commands if c.cmd == "FROM"]
-    assert len(froms) == 1 and froms[0].value[0].startswith("python:3.11-slim")
-    # bookworm: where postgresql-client-15 and pgbackrest 2.45 come from
-    assert froms[0].value[0].endswith("-bookworm")
-
-    runs = [(i, " ".join(c.value)) for i, c in enumerate(commands) if c.cmd == "RUN"]
-    syncs = [(i, text) for i, text in runs if "uv sync" in text]
-    assert syncs, "no `uv sync`"
-    for _, text in syncs:
-        assert "--frozen" in text and "--no-dev" in text, text
-    # The lock is copied, and the dependencies installed, before the source: code edits keep
-    # the dependency layer cached.
-    lock_copy = next(i for i, c in enumerate(commands) if c.cmd == "COPY" and "uv.lock" in c.value)
-    assert "pyproject.toml" in commands[lock_copy].value
-    source_copy = next(i for i, c in enumerate(commands) if c.cmd == "COPY" and c.value[0] == ".")
-    assert lock_copy < syncs[0][0] < source_copy < syncs[-1][0]
-    assert "--no-install-project" in syncs[0][1]
-
-    installs = " ".join(text for _, text in runs if "apt-get install" in text)
-    for package in ("postgresql-client-15", "pgbackrest"):
-        assert re.search(rf"\b{re.escape(package)}\b", installs), package
-
-    users = [c.value[0] for c in commands if c.cmd == "USER"]
-    assert users and users[-1] not in ("root", "0") and not users[-1].startswith("0:")
-    assert any("useradd" in text and users[-1] in text for _, text in runs)
-
-    env = dockerfile_env()
-    assert env["DAGSTER_HOME"].startswith("/")
-    assert any("compose/dagster.yaml" in text and "$DAGSTER_HOME" in text for _, text in runs)
-
-    # Run standalone, the image is the code server compose runs.
-    cmd = next(c for c in reversed(commands) if c.cmd == "CMD")
-    assert cmd.json and list(cmd.value) == compose_rendered()["services"]["user-code"]["command"]
-
-    # The same uv as ./dev, so the image resolves the lock as development does.
-    uv_arg = next(c.value[0] for c in commands if c.cmd == "ARG" and c.value[0].startswith("UV_VERSION="))
-    dev_uv = re.search(r"^UV_VERSION=(\S+)", (REPO / "dev").read_text(), re.MULTILINE)
-    assert dev_uv and uv_arg == f"UV_VERSION={dev_uv[1]}"
-
-
-def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context(tmp_path):
-    """docker-py's implementation of .dockerignore, on a tree shaped like a working copy."""
-    files = [
-        "Dockerfile", "README.md", "pyproject.toml", "uv.lock", "dev",
-        "compose/dagster.yaml", "compose/workspace.yaml", "compose/.env.example",
-        "odoosh_assets/definitions.py", "odoosh/postgres/cluster.py", "tests/test_compose.py",
-        # must stay out
-        ".git/config", ".venv/bin/python", ".tools/bin/uv", ".state/clusters/x/PG_VERSION",
-        "tmp/scratch.sql", ".pytest_cache/v/cache", "odoosh/__pycache__/cli.cpython-311.pyc",
-        "odoosh.egg-info/PKG-INFO", "compose/.env", ".env", "compose/.env.local",
-    ]
-    for name in files:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x")
-    patterns = [
-        line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-        if line.strip() and not line.strip().startswith("#")
-    ]
-    context = {path for path in exclude_paths(str(tmp_path), patterns) if (tmp_path / path).is_file()}
-    assert context == set(files[: files.index(".git/config")])

@@ -84,12 +84,12 @@ def test_fakes_are_deterministic_per_salt(pg, copy_of, policy):
             with pg.connect(db) as each:
                 each.execute("UPDATE res_users u SET login = p.email, partner_id = p.id FROM res_partner p "
                              "WHERE p.id = u.id + 20 AND u.login <> 'admin'")
-    for db, salt in zip(dbs, [SALT, SALT, "other-salt"]):
+    for db, salt in zip(dbs, [SALT, SALT, "other-salt"], strict=True):
         _scrub(pg, db, policy, salt=salt)
     first, same, other = (_partner_and_user_emails(pg, db) for db in dbs)
     assert len(first) == odoo_fill.ROWS - 1 and all(email == login and email.endswith("@example.com") for email, login in first)
     assert first == same
-    assert all(a != b for a, b in zip(first, other))
+    assert all(a != b for a, b in zip(first, other, strict=True))
     del conn
 
 
@@ -174,7 +174,7 @@ def test_names_with_particles_are_found_and_replaced(pg, copy_of, policy):
     names = ["Jan van der Berg", "Maria de los Angeles Garcia"]
     with pg.connect(db) as conn:
         ids = [i for (i,) in conn.execute("SELECT id FROM res_partner WHERE NOT is_company ORDER BY id LIMIT 2")]
-        for partner_id, name in zip(ids, names):
+        for partner_id, name in zip(ids, names, strict=False):
             conn.execute("UPDATE res_partner SET name = %s WHERE id = %s", (name, partner_id))
         conn.execute("UPDATE res_company SET company_details = "
                      "'<p>Ask <b>Jan van der Berg</b> or Maria de los Angeles Garcia.</p>'")
@@ -199,7 +199,7 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
     with pg.connect(db) as conn:
         ranges = chunks.split(conn, "res_partner")
     assert len(ranges) > 1 and ranges[0].first == 0
-    assert all(a.last == b.first for a, b in zip(ranges, ranges[1:])) and sum(r.blocks for r in ranges) == ranges[-1].last
+    assert all(a.last == b.first for a, b in zip(ranges, ranges[1:], strict=False)) and sum(r.blocks for r in ranges) == ranges[-1].last
     assert leaks.find_leaks(pg.dsn(db), SALT) == whole
     _scrub(pg, db, policy)
     assert leaks.find_leaks(pg.dsn(db), SALT) == {}

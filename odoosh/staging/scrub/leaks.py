@@ -52,7 +52,19 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
 # Tables whose rows belong to a partner, and the column holding its id.
 PARTNER_ID = {"res_partner": "id", "res_partner_bank": "partner_id"}
 
-_DIGITS = sql.SQL("regexp_replace({}, '\\D', '', 'g')")
+
+def normalised(v: sql.Composable) -> sql.Composable:
+    """Text `v` as the gate compares it: lower case, without surrounding spaces. Every value
+    fingerprinted and every candidate looked up goes through it (an email address or a window
+    of name words has no surrounding spaces: for them it only lowers the case), and so do the
+    scrubber's keys of fakes and its checks that a fake is not one of production's values:
+    one normalisation, so the scrub and the gate cannot drift apart."""
+    return sql.SQL("lower(btrim({}))").format(v)
+
+
+def digits(v: sql.Composable) -> sql.Composable:
+    """The digits of `v`: a phone number as the gate compares it, and the scrubber keys its fakes."""
+    return sql.SQL("regexp_replace({}, '\\D', '', 'g')").format(v)
 
 
 def _fingerprint(value: sql.Composable) -> sql.Composable:
@@ -73,18 +85,18 @@ def _params(salt: str) -> dict:
     return {"fp_seed": fingerprint_seed(salt)}
 
 
-def _normalised(kind: str, v: sql.Composable) -> sql.Composable:
+def _production_values(kind: str, v: sql.Composable) -> sql.Composable:
     """SELECT of the normalised values a production column contributes (`x`)."""
     if kind == "email":
-        return sql.SQL("SELECT lower(m[1]) AS x FROM regexp_matches({v}, {re}, 'g') AS m").format(
-            v=v, re=sql.Literal(f"({patterns.EMAIL})"))
+        return sql.SQL("SELECT {x} AS x FROM regexp_matches({v}, {re}, 'g') AS m").format(
+            x=normalised(sql.SQL("m[1]")), v=v, re=sql.Literal(f"({patterns.EMAIL})"))
     if kind == "phone":
         return sql.SQL("SELECT {d} AS x WHERE length({d}) >= {n}").format(
-            d=_DIGITS.format(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS))
+            d=digits(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS))
     # Single words ("Administrator", "OdooBot", one-word company names) are too common elsewhere
     # (group names, templates) to mean a leak; a person's name has at least two words.
     words = sql.SQL(" AND {v} ~ '\\S\\s+\\S'").format(v=v) if kind in ("name", "street") else sql.SQL("")
-    return sql.SQL("SELECT lower(btrim({v})) AS x WHERE length(btrim({v})) >= 4{words}").format(v=v, words=words)
+    return sql.SQL("SELECT {x} AS x WHERE length(btrim({v})) >= 4{words}").format(x=normalised(v), v=v, words=words)
 
 
 def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable) -> sql.Composable:
@@ -93,8 +105,8 @@ def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable
     also where another partner bears the same name."""
     if not catalog.has_column(conn, "res_company", "partner_id"):
         return sql.SQL("")
-    condition = sql.SQL(" AND lower(btrim({})) NOT IN (SELECT lower(btrim(name)) FROM res_company "
-                        "WHERE name IS NOT NULL)").format(value)
+    condition = sql.SQL(" AND {} NOT IN (SELECT {} FROM res_company WHERE name IS NOT NULL)").format(
+        normalised(value), normalised(sql.SQL("name")))
     if table in PARTNER_ID:
         condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)"
                              ).format(sql.Identifier("src", PARTNER_ID[table]))
@@ -117,7 +129,7 @@ def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]
                     "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
                     "WHERE {v} IS NOT NULL{own}"
                 ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
-                         values=_normalised(kind, v), v=v, own=_not_own_company(conn, table, v)))
+                         values=_production_values(kind, v), v=v, own=_not_own_company(conn, table, v)))
         # Parallel inserts of the same value cannot conflict without a key: it comes after.
         chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs,
                    session=chunks.tune)
@@ -135,16 +147,16 @@ def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
 
 
-def in_production(normalised: sql.Composable, kind: str | None = None) -> sql.Composable:
-    """SQL truth of "this normalised value is one of production's" (of `kind`, else of any):
-    lets the scrubber steer its fakes away from real values, which the gate could not tell
-    from a leak, and find the names it must replace. Correlated on purpose: it probes the
-    fingerprints' index, however many there are, where an uncorrelated IN is hashed
-    only while they fit in work_mem and is otherwise rescanned for every row. Needs the
-    parameter `fp_seed` (`fingerprint_seed(salt)`)."""
+def in_production(value: sql.Composable, kind: str | None = None) -> sql.Composable:
+    """SQL truth of "`value`, already normalised (`normalised`, `digits`), is one of
+    production's" (of `kind`, else of any): lets the scrubber steer its fakes away from real
+    values, which the gate could not tell from a leak, and find the names it must replace.
+    Correlated on purpose: it probes the fingerprints' index, however many there are, where an
+    uncorrelated IN is hashed only while they fit in work_mem and is otherwise rescanned for
+    every row. Needs the parameter `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
     return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
-        h=_fingerprint(normalised), fp=TABLE, of_kind=of_kind)
+        h=_fingerprint(value), fp=TABLE, of_kind=of_kind)
 
 
 def drop_fingerprints(conn: psycopg.Connection) -> None:
@@ -153,31 +165,34 @@ def drop_fingerprints(conn: psycopg.Connection) -> None:
 
 def name_windows(v: sql.Composable) -> sql.Composable:
     """SELECT of every window of 2 to NAME_WORDS words (`x`) of the runs of capitalised words
-    in text `v`, normalised as names are fingerprinted (lower case, words joined by one space).
+    in text `v`, normalised as names are fingerprinted (`normalised`, words joined by one space).
 
     Window `g` of a run starts at word g / k + 1 and has 2 + g mod k words (k = NAME_WORDS - 1
     sizes): one series per run.
     """
+    k = sql.Literal(NAME_WORDS - 1)
+    window = sql.SQL("array_to_string(r.words[g / {k} + 1:g / {k} + 2 + mod(g, {k})], ' ')").format(k=k)
     return sql.SQL(
-        "SELECT lower(array_to_string(r.words[g / {k} + 1:g / {k} + 2 + mod(g, {k})], ' ')) AS x "
+        "SELECT {x} AS x "
         "FROM regexp_matches({v}, {run}, 'g') AS m, regexp_split_to_array(m[1], {gap}) AS r(words), "
         "generate_series(0, {k} * (cardinality(r.words) - 1) - 1) AS g "
         "WHERE g / {k} + 2 + mod(g, {k}) <= cardinality(r.words)"
-    ).format(v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP),
-             k=sql.Literal(NAME_WORDS - 1))
+    ).format(x=normalised(window), v=v, run=sql.Literal(f"({patterns.NAME_RUN})"),
+             gap=sql.Literal(patterns.NAME_GAP), k=k)
 
 
 def _candidates(v: sql.Composable) -> sql.Composable:
     """Normalised strings of one text value that could match a fingerprint (`x`), and the kind
     they may match (`kind`; NULL: any). A window of words is only a leak as a person's name."""
     return sql.SQL(
-        "SELECT lower(btrim({v})), NULL::text WHERE length({v}) <= {max} "
+        "SELECT {whole}, NULL::text WHERE length({v}) <= {max} "
         "UNION ALL SELECT {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
-        "UNION ALL SELECT lower(m[1]), NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
+        "UNION ALL SELECT {email_match}, NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
         "UNION ALL SELECT {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
         "UNION ALL SELECT w.x, 'name' FROM ({windows}) AS w"
     ).format(
-        v=v, d=_DIGITS.format(v), md=_DIGITS.format(sql.SQL("m[1]")), max=sql.Literal(MAX_WHOLE_VALUE),
+        v=v, whole=normalised(v), email_match=normalised(sql.SQL("m[1]")), d=digits(v),
+        md=digits(sql.SQL("m[1]")), max=sql.Literal(MAX_WHOLE_VALUE),
         phone_value=sql.Literal(patterns.PHONE_VALUE), n=sql.Literal(patterns.MIN_PHONE_DIGITS),
         email=sql.Literal(f"({patterns.EMAIL})"), phone=sql.Literal(f"({patterns.PHONE})"),
         may_phone=sql.Literal(patterns.MAY_HOLD_PHONE), windows=name_windows(v),

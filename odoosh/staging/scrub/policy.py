@@ -33,7 +33,7 @@ import yaml
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
-# Strategies a column can have; what each does is in scrubber.py.
+# Strategies a column can have; what each does is in strategies.py.
 COLUMN_STRATEGIES = frozenset({
     "keep", "null", "hash", "redact", "fake_text", "fake_name", "fake_company", "fake_email",
     "fake_phone", "fake_street", "fake_city", "fake_zip", "password", "recompute",

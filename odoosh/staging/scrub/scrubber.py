@@ -2,18 +2,13 @@
 
 Speed decides the design. Each table gets ONE statement covering all its columns, and only
 rows where some column needs a change are rewritten. Big tables are cut into ranges of
-pages (`chunks`), and `jobs` connections work through them biggest first. Fake values come
-from small Faker pools passed as array parameters and picked by a keyed hash of the original
-value (hashtextextended with a seed derived from the secret salt), so the same input gets the
-same fake everywhere and joins on faked values (emails, names) survive.
-
-Derived columns (display names, sanitized account numbers) are recomputed afterwards from
-the scrubbed sources.
+pages (`chunks`), and `jobs` connections work through them biggest first. What each column
+becomes is the SQL of its strategy (`strategies`); derived columns are recomputed
+afterwards from the scrubbed sources.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -23,273 +18,11 @@ import psycopg
 from psycopg import sql
 
 from odoosh.postgres import connect
-from odoosh.staging.scrub import catalog, chunks, constraints, fakes, leaks, passwords, patterns
-from odoosh.staging.scrub.policy import Policy, Rule
-
-REDACTED_EMAIL = "redacted@example.com"
-REDACTED_PHONE = "+1 555 0100"
-FAKE_VARIANTS = 4  # candidate fakes per value, for steering clear of production's own values
+from odoosh.staging.scrub import catalog, chunks, constraints, leaks, strategies
+from odoosh.staging.scrub.policy import Policy
+from odoosh.staging.scrub.strategies import RECOMPUTE
 
 Progress = Callable[[str], None]
-I = sql.Identifier
-# The scrubbed table's alias in its UPDATE. Its columns are always referred to through it:
-# a column may bear the name of an alias inside the expressions (a custom column "names").
-ROW = "scrubbed_row"
-
-
-def _col(name: str) -> sql.Identifier:
-    return I(ROW, name)
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True)
-class Ctx:
-    """What expressions need besides the column: the row's table and the admin user's id."""
-
-    table: str
-    admin_id: int | None
-
-
-def _p(name: str) -> sql.Composable:
-    return sql.Placeholder(name)
-
-
-def _hash(key: sql.Composable, kind: str) -> sql.Composable:
-    """64-bit keyed hash of `key`; `kind` separates strategies so a name and a city differ."""
-    return sql.SQL("hashtextextended({kind} || {key}, {seed}::bigint)").format(
-        kind=sql.Literal(kind + ":"), key=key, seed=_p("seed"))
-
-
-def _pick(pool: str, h: sql.Composable, shift: int) -> sql.Composable:
-    return sql.SQL("({pool}::text[])[1 + mod(({h} >> {shift}) & 2147483647, cardinality({pool}::text[]))]").format(
-        pool=_p(pool), h=h, shift=sql.Literal(shift))
-
-
-def _norm(v: sql.Composable) -> sql.Composable:
-    return sql.SQL("lower(btrim({}))").format(v)
-
-
-def _digits(v: sql.Composable) -> sql.Composable:
-    return sql.SQL("regexp_replace({}, '\\D', '', 'g')").format(v)
-
-
-def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
-                       norm: Callable[[sql.Composable], sql.Composable]) -> Callable[[sql.Composable], sql.Composable]:
-    """A fake that is not one of production's values (as the leak gate normalises them).
-
-    Pools and production can share realistic values ("Anna Smith"); such a fake would be
-    indistinguishable from a leak. The first of FAKE_VARIANTS candidates that production does
-    not hold wins (false sorts first); if all collide, the gate reports it. The first
-    candidate is tried alone, as it almost always wins.
-    """
-    def build(v: sql.Composable) -> sql.Composable:
-        candidates = sql.SQL(", ").join(make(v, variant) for variant in range(FAKE_VARIANTS))
-        return sql.SQL(
-            "CASE WHEN NOT {first_seen} THEN {first} ELSE (SELECT c FROM unnest(ARRAY[{candidates}]) "
-            "WITH ORDINALITY AS f(c, n) ORDER BY {seen}, n LIMIT 1) END"
-        ).format(first=make(v, 0), first_seen=leaks.in_production(norm(make(v, 0))),
-                 candidates=candidates, seen=leaks.in_production(norm(sql.SQL("f.c"))))
-    return build
-
-
-def _name(v: sql.Composable, variant: int) -> sql.Composable:
-    h = _hash(_norm(v), f"name{variant or ''}")
-    return sql.SQL("{} || ' ' || {}").format(_pick("first_names", h, 0), _pick("last_names", h, 31))
-
-
-def _company(v: sql.Composable, variant: int) -> sql.Composable:
-    return _pick("companies", _hash(_norm(v), f"company{variant or ''}"), 0)
-
-
-fake_name = _unlike_production(_name, _norm)
-fake_company = _unlike_production(_company, _norm)
-
-
-def _one_fake_email(key: sql.Composable) -> sql.Composable:
-    """first.last.<8 hex of a salted md5>@example.com: realistic, unique-ish, undeliverable."""
-    h = _hash(key, "email")
-    return sql.SQL("{} || '.' || {} || '.' || left(md5({salt}::text || {key}), 8) || '@example.com'").format(
-        _pick("first_ascii", h, 0), _pick("last_ascii", h, 31), salt=_p("salt"), key=key)
-
-
-def fake_email(v: sql.Composable) -> sql.Composable:
-    """Every address in the value replaced by its fake, keyed on the address alone, so
-    '"Jo" <jo@x.org>', 'jo@x.org' and 'JO@x.org' all become the same fake."""
-    single = sql.SQL("coalesce(substring({v} from {re}), {v})").format(v=v, re=sql.Literal(patterns.EMAIL))
-    match = sql.SQL("m[1]")
-    return sql.SQL(
-        "CASE WHEN {v} !~ '[,;]' THEN {single} "
-        "ELSE coalesce((SELECT string_agg({each}, ', ') FROM regexp_matches({v}, {re}, 'g') AS m), {whole}) END"
-    ).format(
-        v=v, single=_one_fake_email(_norm(single)), each=_one_fake_email(sql.SQL("lower({})").format(match)),
-        re=sql.Literal(f"({patterns.EMAIL})"), whole=_one_fake_email(_norm(v)),
-    )
-
-
-def _phone(v: sql.Composable, variant: int) -> sql.Composable:
-    """Keyed on the digits, so '+32 2 555 12 34' and its sanitized form '+3225551234' get the
-    same number; a sanitized (digits-only) input gets a sanitized output."""
-    h = _hash(_digits(v), f"phone{variant or ''}")
-    return sql.SQL("CASE WHEN {v} ~ '^\\+?[0-9]+$' THEN {e164} ELSE {formatted} END").format(
-        v=v, e164=_pick("phones_e164", h, 0), formatted=_pick("phones", h, 0))
-
-
-fake_phone = _unlike_production(_phone, _digits)
-
-
-def fake_text(v: sql.Composable) -> sql.Composable:
-    para = _pick("texts", _hash(v, "text"), 0)
-    return sql.SQL("CASE WHEN {v} ~ '^\\s*<' THEN '<p>' || {para} || '</p>' ELSE {para} END").format(v=v, para=para)
-
-
-def _redact_contacts(v: sql.Composable) -> sql.Composable:
-    emails = sql.SQL("CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {re}, {to}, 'g') ELSE {v} END").format(
-        v=v, re=sql.Literal(patterns.EMAIL), to=sql.Literal(REDACTED_EMAIL))
-    return sql.SQL("regexp_replace({e}, {re}, {to}, 'g')").format(
-        e=emails, re=sql.Literal(patterns.PHONE), to=sql.Literal(REDACTED_PHONE))
-
-
-def _production_names(v: sql.Composable) -> sql.Composable:
-    """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions:
-    the windows the leak gate looks at, looked up in its fingerprints."""
-    return sql.SQL("SELECT w.x FROM ({windows}) AS w WHERE {seen}").format(
-        windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name"))
-
-
-def _swap_names(v: sql.Composable, names: sql.Composable) -> sql.Composable:
-    """SELECT of `v` (`t`) with each name of the array `names` replaced by the name's
-    fake_name, as res_partner.name gets it: the same person has the same fake everywhere. A
-    name matches in any letter case, with any gap between its words, and not followed by a letter."""
-    name = sql.SQL("{}[step.i + 1]").format(names)
-    pattern = sql.SQL("replace({name}, ' ', {gap}) || '(?![[:alpha:]])'").format(
-        name=name, gap=sql.Literal(patterns.NAME_GAP))
-    return sql.SQL(
-        "WITH RECURSIVE step(i, t) AS (SELECT 0, {v} UNION ALL "
-        "SELECT step.i + 1, regexp_replace(step.t, {pattern}, {fake}, 'gi') FROM step WHERE step.i < cardinality({names})) "
-        "SELECT t FROM step ORDER BY i DESC LIMIT 1"
-    ).format(v=v, pattern=pattern, fake=fake_name(name), names=names)
-
-
-def redact(v: sql.Composable) -> sql.Composable:
-    """Emails, phone numbers and production's names inside the text replaced; the rest kept
-    (wording, markup, template placeholders). A text with none of them comes out unchanged.
-
-    Names are replaced longest first, so that "Mary Ann Smith" does not become "Mary <fake of
-    Ann Smith>"; the replacements run only for the rare texts that hold any.
-    """
-    return sql.SQL(
-        "(SELECT CASE WHEN f.names IS NULL THEN {contacts} ELSE (SELECT {swapped_contacts} FROM ({swapped}) AS s(t)) END "
-        "FROM (SELECT array_agg(x ORDER BY length(x) DESC, x) AS names FROM (SELECT DISTINCT x FROM ({found}) AS n) AS d) AS f)"
-    ).format(contacts=_redact_contacts(v), swapped_contacts=_redact_contacts(sql.SQL("s.t")),
-             swapped=_swap_names(v, sql.SQL("f.names")), found=_production_names(v))
-
-
-def hashed(v: sql.Composable) -> sql.Composable:
-    return sql.SQL("left(md5({salt}::text || {v}), 16)").format(salt=_p("salt"), v=v)
-
-
-def _pool(name: str, kind: str) -> Callable[[sql.Composable], sql.Composable]:
-    return _unlike_production(lambda v, variant: _pick(name, _hash(_norm(v), f"{kind}{variant or ''}"), 0), _norm)
-
-
-TEXT_STRATEGIES: dict[str, Callable[[sql.Composable], sql.Composable]] = {
-    "fake_name": fake_name,
-    "fake_company": fake_company,
-    "fake_email": fake_email,
-    "fake_phone": fake_phone,
-    "fake_street": _pool("streets", "street"),
-    "fake_city": _pool("cities", "city"),
-    "fake_zip": _pool("zips", "zip"),
-    "fake_text": fake_text,
-    "redact": redact,
-    "hash": hashed,
-}
-
-
-def _needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
-    """Rows this column's rule would change: the prefilter that keeps untouched rows unwritten."""
-    v = _col(col.name)
-    if strategy == "password":
-        return sql.SQL("true")
-    if strategy == "null" or not col.is_text:
-        return sql.SQL("{} IS NOT NULL").format(v)
-    is_json = col.type in ("json", "jsonb")
-    text = sql.SQL("{}::text").format(v) if is_json else v
-    if strategy == "redact":
-        return sql.SQL("({t} ~ {re} OR EXISTS (SELECT FROM ({strings}) AS s(v), LATERAL ({names}) AS n))").format(
-            t=text, re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"),
-            strings=leaks.text_values(v, is_json), names=_production_names(sql.SQL("s.v")))
-    return sql.SQL("({v} IS NOT NULL AND {t} <> '')").format(v=v, t=text)
-
-
-def _new_value(col: catalog.Column, rule: Rule, ctx: Ctx) -> sql.Composable:
-    v = _col(col.name)
-    if rule.strategy == "null":
-        if not col.not_null:
-            return sql.NULL
-        if not col.is_text:
-            raise ValueError(f"{rule.source}: {col.qualified} is NOT NULL and not text; it cannot be emptied")
-        return sql.SQL("'{}'::jsonb" if col.type == "jsonb" else "''")
-    if rule.strategy == "password":
-        return sql.SQL("CASE WHEN {id} = {admin} THEN {admin_hash}::text ELSE {unusable}::text END").format(
-            id=_col("id"), admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash"))
-    if not col.is_text:
-        raise ValueError(f"{rule.source}: {rule.strategy} needs a text column; {col.qualified} is {col.type}")
-    make = TEXT_STRATEGIES[rule.strategy]
-    if rule.company_if:
-        company_flag = _col(rule.company_if)
-        make = lambda x, _name=make: sql.SQL("CASE WHEN {flag} THEN {company} ELSE {person} END").format(  # noqa: E731
-            flag=company_flag, company=fake_company(x), person=_name(x))
-    if col.type in ("json", "jsonb"):
-        return _each_json_string(v, make)
-    value = make(v)
-    if (ctx.table, col.name) == ("res_users", "login"):
-        value = sql.SQL("CASE WHEN {id} = {admin} THEN 'admin' ELSE {fake} END").format(
-            id=_col("id"), admin=sql.Literal(ctx.admin_id), fake=value)
-    return value
-
-
-def _each_json_string(v: sql.Identifier, make) -> sql.Composable:
-    """Apply `make` to every string value of a JSON object: each language of a translated field."""
-    s = sql.SQL("(e.value #>> '{}')")
-    return sql.SQL(
-        "CASE WHEN jsonb_typeof({v}::jsonb) = 'object' THEN (SELECT coalesce(jsonb_object_agg(e.key, "
-        "CASE WHEN jsonb_typeof(e.value) = 'string' THEN to_jsonb({new}) ELSE e.value END), '{{}}'::jsonb) "
-        "FROM jsonb_each({v}::jsonb) AS e) "
-        "WHEN jsonb_typeof({v}::jsonb) = 'string' THEN to_jsonb({whole}) ELSE {v}::jsonb END"
-    ).format(v=v, new=make(s), whole=make(sql.SQL("({}::jsonb #>> '{{}}')").format(v)))
-
-
-# --------------------------------------------------------------------------- recomputed columns
-
-# Columns Odoo computes from scrubbed ones, rebuilt from them after phase 1.
-RECOMPUTE: dict[tuple[str, str], sql.Composable] = {
-    (table, column): sql.SQL(
-        # Odoo 16's res.partner._get_name: "Company, Contact" for contacts of a company.
-        "UPDATE res_partner p SET {col} = CASE "
-        "WHEN NOT coalesce(p.is_company, false) AND (p.parent_id IS NOT NULL OR coalesce(p.company_name, '') <> '') "
-        "AND coalesce(nullif(p.commercial_company_name, ''), x.parent_name) IS NOT NULL "
-        "THEN coalesce(nullif(p.commercial_company_name, ''), x.parent_name) || ', ' || coalesce(p.name, '') "
-        "ELSE p.name END "
-        "FROM (SELECT c.id, par.name AS parent_name FROM res_partner c "
-        "      LEFT JOIN res_partner par ON par.id = c.parent_id) x "
-        "WHERE x.id = p.id AND p.{col} IS DISTINCT FROM p.name"
-    ).format(col=I(column))
-    for table, column in [("res_partner", "display_name"), ("res_partner", "complete_name")]
-} | {
-    ("res_partner_bank", "sanitized_acc_number"): sql.SQL(
-        "UPDATE res_partner_bank SET sanitized_acc_number = upper(regexp_replace(acc_number, '\\W+', '', 'g')) "
-        "WHERE sanitized_acc_number IS NOT NULL"),
-    ("account_move", "invoice_partner_display_name"): sql.SQL(
-        "UPDATE account_move m SET invoice_partner_display_name = "
-        "(CASE WHEN p.id IS NULL THEN NULL ELSE coalesce(p.display_name, p.name) END) "
-        "FROM account_move m2 LEFT JOIN res_partner p ON p.id = m2.partner_id "
-        "WHERE m2.id = m.id AND m.invoice_partner_display_name IS NOT NULL"),
-}
-# account_move's recompute reads res_partner.display_name: run it last.
-_RECOMPUTE_ORDER = ["res_partner", "res_partner_bank", "account_move"]
 
 
 # --------------------------------------------------------------------------- plan
@@ -322,11 +55,11 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
     result = Plan()
     for table, cols in catalog.by_table(catalog.columns(conn)).items():
         if policy.deletes(table):
-            result.chunks += [Chunk(table, sql.SQL("DELETE FROM {}").format(I(table)), sql.SQL("true"), pages, True)
-                              for pages in chunks.split(conn, table)]
+            delete = sql.SQL("DELETE FROM {}").format(sql.Identifier(table))
+            result.chunks += [Chunk(table, delete, sql.SQL("true"), pages, True) for pages in chunks.split(conn, table)]
             result.columns[table] = [constraints.ROWS_DELETED]
             continue
-        ctx = Ctx(table, admin_id)
+        ctx = strategies.Ctx(table, admin_id)
         sets, needs = [], []
         for col in cols:
             rule = policy.rule(table, col.name)
@@ -339,22 +72,24 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
                 result.recompute.append((table, col.name))
                 result.columns.setdefault(table, []).append(col.name)
                 continue
-            need, new = _needs_change(col, rule.strategy), _new_value(col, rule, ctx)
+            need, new = strategies.needs_change(col, rule.strategy), strategies.new_value(col, rule, ctx)
             # redact returns a text with nothing to replace unchanged: a guard would search it twice.
             if rule.strategy != "redact":
-                new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(c=_col(col.name), need=need, new=new)
-            sets.append(sql.SQL("{c} = {new}").format(c=I(col.name), new=new))
+                new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(
+                    c=strategies.column(col.name), need=need, new=new)
+            sets.append(sql.SQL("{c} = {new}").format(c=sql.Identifier(col.name), new=new))
             needs.append(need)
             result.columns.setdefault(table, []).append(col.name)
             if rule.unique:
                 result.uniques.append((table, col.name))
         if not sets:
             continue
-        statement = sql.SQL("UPDATE {t} AS {row} SET {sets}").format(t=I(table), row=I(ROW), sets=sql.SQL(", ").join(sets))
+        statement = sql.SQL("UPDATE {t} AS {row} SET {sets}").format(
+            t=sql.Identifier(table), row=sql.Identifier(strategies.ROW), sets=sql.SQL(", ").join(sets))
         result.chunks += [Chunk(table, statement, sql.SQL(" OR ").join(needs), pages)
                           for pages in chunks.split(conn, table)]
     result.chunks.sort(key=lambda c: c.pages.blocks, reverse=True)
-    order = {t: i for i, t in enumerate(_RECOMPUTE_ORDER)}
+    order = {t: i for i, t in enumerate(strategies.RECOMPUTE_ORDER)}
     result.recompute.sort(key=lambda tc: order.get(tc[0], len(order)))
     return result
 
@@ -376,10 +111,6 @@ def admin_user_id(conn: psycopg.Connection) -> int | None:
     return row[0] if row else None
 
 
-def _seed(salt: str) -> int:
-    return int.from_bytes(hashlib.sha256(b"odoosh-scrub:" + salt.encode()).digest()[:8], "big", signed=True)
-
-
 def _session(conn: psycopg.Connection) -> None:
     chunks.tune(conn)
     # FKs exist when scrubbing a database restored whole; their triggers must not fire.
@@ -396,8 +127,7 @@ def scrub(dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int
     table had written, `constraints.ROWS_DELETED` where rows were deleted.
     """
     started = time.monotonic()
-    params = {**fakes.build_pools(), "salt": salt, "seed": _seed(salt), "fp_seed": leaks.fingerprint_seed(salt),
-              "admin_hash": passwords.pbkdf2_sha512(admin_password), "unusable_hash": passwords.unusable()}
+    params = strategies.parameters(salt, admin_password)
     with connect(dsn, autocommit=True) as conn:
         leaks.ensure_fingerprint_table(conn)  # empty unless recorded: then there is nothing to avoid
         work = plan(conn, policy, admin_user_id(conn))
@@ -445,7 +175,7 @@ def _make_unique(table: str, column: str) -> sql.Composable:
         "UPDATE {t} SET {c} = {c} || '-' || id WHERE id IN (SELECT id FROM "
         "(SELECT id, row_number() OVER (PARTITION BY {c} ORDER BY id) AS n FROM {t} WHERE {c} IS NOT NULL) d "
         "WHERE n > 1)"
-    ).format(t=I(table), c=I(column))
+    ).format(t=sql.Identifier(table), c=sql.Identifier(column))
 
 
 def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Composable]:
@@ -477,9 +207,11 @@ def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Com
         if not catalog.has_column(conn, table, column):
             continue
         if on_delete == "cascade":
-            statements.append(sql.SQL("DELETE FROM {} WHERE {} IS NOT NULL").format(I(table), I(column)))
+            statements.append(sql.SQL("DELETE FROM {t} WHERE {c} IS NOT NULL").format(
+                t=sql.Identifier(table), c=sql.Identifier(column)))
             work.columns.setdefault(table, []).append(constraints.ROWS_DELETED)
         else:
-            statements.append(sql.SQL("UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL").format(t=I(table), c=I(column)))
+            statements.append(sql.SQL("UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL").format(
+                t=sql.Identifier(table), c=sql.Identifier(column)))
             work.columns.setdefault(table, []).append(column)
     return statements
