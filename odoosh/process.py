@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
 import socket
@@ -156,3 +157,45 @@ def log_tail(log_file: Path, offset: int = 0, lines: int = LOG_TAIL_LINES) -> st
 def log_size(log_file: Path) -> int:
     """Where this start's output begins in an appended log."""
     return log_file.stat().st_size if log_file.exists() else 0
+
+
+# --------------------------------------------------------------------------- processes of a directory
+
+
+def processes_using(path: Path) -> list[int]:
+    """Live processes, other than this one, whose working directory or any argument lies in
+    `path` (`/p`, `/p/x`, `--opt=/p/x`, `-D/p/x`): the servers, tools and their children that a
+    run killed in `path` may have left behind. Reads /proc; root sees every process."""
+    roots = {os.path.abspath(path), os.path.realpath(path)}
+    in_args = re.compile("|".join(rf"(?:^|=|^-[A-Za-z]){re.escape(r)}(?:/|$)" for r in roots))
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{entry.name}/cwd").removesuffix(" (deleted)")
+            args = Path(f"/proc/{entry.name}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # gone, a zombie, or not ours to read
+            continue
+        if any(cwd == r or cwd.startswith(r + "/") for r in roots) or any(in_args.search(a) for a in args):
+            found.append(int(entry.name))
+    return [pid for pid in found if start_time(pid) is not None]
+
+
+def kill_processes_using(path: Path, timeout: float = KILL_WAIT_S) -> list[int]:
+    """SIGKILL every process `processes_using(path)`, with the process group of each that leads
+    one, until none is left (new children of a dying one included); returns their pids. Raises
+    ProcessError naming those still there after `timeout`."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while pids := processes_using(path):
+        if time.monotonic() > deadline:
+            raise ProcessError(f"Processes {pids} using {path} survived SIGKILL; look at them with ps.")
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                if pid == os.getpgid(pid) != os.getpgrp():
+                    os.killpg(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+        killed.update(pids)
+        time.sleep(0.05)
+    return sorted(killed)

@@ -46,9 +46,12 @@ def abandoned(base_dir: str | Path) -> Iterator[list[Path]]:
     held: list[tuple[Path, int]] = []
     try:
         for path in sorted(Path(base_dir).glob(PREFIX + "*")):
-            if not path.is_dir() or path.is_symlink() or time.time() - path.stat().st_mtime < MIN_AGE_S:
+            try:  # a directory removed meanwhile (by its run, or another run's cleanup) is skipped
+                if path.is_symlink() or not path.is_dir() or time.time() - path.stat().st_mtime < MIN_AGE_S:
+                    continue
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            except OSError:
                 continue
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # its process is alive
