@@ -54,9 +54,9 @@ def port_in_use(host: str, port: int) -> bool:
         return False
 
 
-def reusable_port(host: str, remembered: int | None) -> int:
-    """The port a server had before if it is still free (stable addresses), else a free one."""
-    return remembered if remembered and not port_in_use(host, remembered) else free_port(host)
+def reusable_port(host: str, remembered: int | None) -> int | None:
+    """The port a server had before, if it is still free: addresses stay stable across restarts."""
+    return remembered if remembered and not port_in_use(host, remembered) else None
 
 
 def _family(host: str) -> socket.AddressFamily:

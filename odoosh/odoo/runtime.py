@@ -190,9 +190,9 @@ class OdooEnvironment:
         if self.http_port:
             return self.http_port
         kept = self._state().get("http_port")
-        if kept and (running or not port_in_use(self.http_interface, kept)):
+        if running and kept:
             return kept
-        return free_port()
+        return process.reusable_port(self.http_interface, kept) or free_port(_connect_host(self.http_interface))
 
     def _kept_admin_passwd(self) -> str | None:
         """The master password of the last config: kept, so a restart does not change the config."""

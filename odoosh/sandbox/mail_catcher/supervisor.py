@@ -123,8 +123,9 @@ class SandboxCatcher:
                 )
             smtp_port = self.smtp_port
         else:
-            smtp_port = _reusable(self.smtp_host, before.get("smtp_port"))
-        http_port = _reusable(self.smtp_host, before.get("http_port"))
+            # 0: the catcher binds a free port itself, so none can be taken between choice and bind
+            smtp_port = process.reusable_port(self.smtp_host, before.get("smtp_port")) or 0
+        http_port = process.reusable_port(self.smtp_host, before.get("http_port")) or 0
         args = [sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(directory),
                 "--host", self.smtp_host, "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
         project_root = str(Path(odoosh.__file__).resolve().parents[1])
@@ -156,9 +157,3 @@ def _is_catcher(pid: int, state_dir: Path) -> bool:
     except OSError:
         return False
     return b"odoosh.sandbox.mail_catcher" in argv and os.fsencode(state_dir) in argv
-
-
-def _reusable(host: str, port: int | None) -> int:
-    """The port a previous catcher had, if still free (stable addresses across restarts), else 0:
-    the catcher binds port 0 itself, so the port cannot be taken between choosing and binding."""
-    return port if port and not port_in_use(host, port) else 0
