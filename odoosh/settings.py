@@ -13,17 +13,68 @@ from pathlib import Path
 SANDBOX_POLICY = Path(__file__).parent / "sandbox" / "synthetic" / "site_policy.yaml"
 
 
+class SettingsError(RuntimeError):
+    """A setting that cannot work, phrased as what is wrong and how to fix it (one line)."""
+
+
+class StateDirError(SettingsError):
+    """The state directory is a file, or cannot be created."""
+
+
 def state_dir() -> Path:
-    """Where the sandbox keeps clusters, environments and artifacts.
+    """Where the sandbox keeps clusters, environments and artifacts (not created here: see
+    `ensure_state_dir`). Raises StateDirError if the path is a file or lies under one.
 
     Root's home is closed to the PostgreSQL server user, so root defaults to /var/lib/odoosh.
     """
+    path = _state_dir_path()
+    if path.exists() and not path.is_dir():
+        raise StateDirError(f"{_state_dir_origin(path)} is a file, not a directory. Point ODOOSH_STATE_DIR at a "
+                            "directory (it is created if missing), or move the file away.")
+    blocking = next((parent for parent in path.parents if parent.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise StateDirError(f"{_state_dir_origin(path)} cannot be created: {blocking} is a file. Point "
+                            "ODOOSH_STATE_DIR at a directory that exists or can be created.")
+    return path
+
+
+def ensure_state_dir() -> Path:
+    """The state directory, created if missing; StateDirError if it cannot be created or written."""
+    path = state_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateDirError(f"{_state_dir_origin(path)} cannot be created: {exc.strerror}. Point ODOOSH_STATE_DIR "
+                            "at a directory this user can create and write.") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise StateDirError(f"{_state_dir_origin(path)} is not writable by this user. Point ODOOSH_STATE_DIR at "
+                            "a directory this user can write, or fix its permissions.")
+    return path
+
+
+def _state_dir_path() -> Path:
     if configured := os.environ.get("ODOOSH_STATE_DIR"):
         return Path(configured).absolute()
     if os.geteuid() == 0:
         return Path("/var/lib/odoosh")
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "odoosh"
+
+
+def _state_dir_origin(path: Path) -> str:
+    if os.environ.get("ODOOSH_STATE_DIR"):
+        return f"The state directory ODOOSH_STATE_DIR={path}"
+    return f"The default state directory {path} (ODOOSH_STATE_DIR is unset)"
+
+
+def ui_port() -> int:
+    """Port of the Dagster UI that `./dev demo` starts."""
+    raw = os.environ.get("ODOOSH_UI_PORT") or "3000"
+    port = int(raw) if raw.isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"ODOOSH_UI_PORT={raw!r} is not a port number: set it to a free TCP port "
+                            "(1-65535; unset, the UI uses 3000).")
+    return port
 
 
 def work_dir() -> Path:

@@ -1,4 +1,5 @@
-"""Shared fixtures: real PostgreSQL clusters started by the platform's own cluster code."""
+"""Shared fixtures: real PostgreSQL clusters started by the platform's own cluster code; the
+fast tier (`--fast`)."""
 
 import os
 import socket
@@ -13,6 +14,30 @@ from odoosh.postgres import pg_tool
 from odoosh.postgres.cluster import throwaway_cluster
 from odoosh.staging.scrub.policy import load_policy
 from tests import odoo_fill
+
+# --------------------------------------------------------------------------- the fast tier
+#
+# `pytest --fast` (`./dev test --fast`) runs only the tests that need no PostgreSQL cluster, no
+# S3 double, no sandbox and no servers: it deselects every test marked `cluster` or `servers`.
+# `cluster` is given here to every test that uses one of CLUSTER_FIXTURES, directly or through
+# another fixture; `servers` is written in the modules whose tests start servers otherwise.
+
+CLUSTER_FIXTURES = frozenset({"pg", "fresh_db", "templates", "copy_of", "moto_endpoint"})
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast", action="store_true",
+                     help="only the tests that need no PostgreSQL cluster, no sandbox and no servers")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if CLUSTER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.cluster)
+    if config.getoption("--fast"):
+        slow = [item for item in items if item.get_closest_marker("cluster") or item.get_closest_marker("servers")]
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item not in slow]
 
 
 @pytest.fixture(scope="session")

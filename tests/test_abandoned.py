@@ -283,6 +283,8 @@ ORPHANED_PG_DUMP = """
 import sys
 from odoosh import scratch
 from odoosh.postgres import dumps
+
+pytestmark = pytest.mark.servers  # PostgreSQL servers and tools of killed runs
 with scratch.owned_dir("snapshot", sys.argv[1]) as tmp:
     print(tmp, flush=True)
     dumps.dump(sys.argv[2], tmp / "dump", jobs=1, log=print)

@@ -47,7 +47,7 @@ def s3_store(moto_endpoint, fake_aws, monkeypatch):
     return ArtifactStore(url=f"s3://{bucket}/dumps", endpoint_url=moto_endpoint)
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.cluster)])
 def store(request, tmp_path):
     if request.param == "local":
         return ArtifactStore(url=str(tmp_path / "store"))

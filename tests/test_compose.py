@@ -331,6 +331,7 @@ NOT_FOR_PRODUCTION = {
     "ODOOSH_PG_BINDIR",  # the image's PostgreSQL 15 is found without it
     "ODOOSH_PG_OS_USER",  # containers run unprivileged, so clusters run as that user
     "ODOOSH_SANDBOX_SCALE",  # size of the synthetic production database of the sandbox
+    "ODOOSH_UI_PORT",  # port of the UI that ./dev demo starts; compose runs its own webserver
 }
 
 

@@ -22,6 +22,8 @@ from odoosh.sandbox.mail_catcher.server import PID_FILE, PORTS_FILE
 from odoosh.sandbox.mail_catcher.supervisor import SandboxCatcher
 from resources.mail import MailResource, SandboxMailResource
 
+pytestmark = pytest.mark.servers  # the sandbox mail catcher
+
 
 def _leftovers(state_dir: Path) -> list[str]:
     """Live processes with an argument in `state_dir`, and zombie children of this process."""

@@ -15,6 +15,8 @@ from odoosh.postgres import PostgresError, connect, describe_dsn
 from odoosh.postgres.cluster import Clusters, PostgresCluster, remove_abandoned, throwaway_cluster
 from tests.sandbox_helpers import processes_under
 
+pytestmark = pytest.mark.servers  # PostgreSQL clusters
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -15,6 +15,8 @@ from odoosh_assets.definitions import make_definitions
 from odoosh_assets.production import production_database, production_environment
 from tests.sandbox_helpers import env_without, sandbox
 
+pytestmark = pytest.mark.servers  # a sandbox
+
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = {"smoke_http", "smoke_users", "smoke_modules", "smoke_logs"}
 ENV_CHECKS = dg.AssetSelection.checks_for_assets(production_environment)

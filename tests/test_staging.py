@@ -27,6 +27,8 @@ from resources.staging import ScrubbingResource
 from tests import odoo_fill
 from tests.sandbox_helpers import processes_under, sandbox
 
+pytestmark = pytest.mark.servers  # a sandbox
+
 REPO = Path(__file__).resolve().parents[1]
 PIPELINE = dg.AssetSelection.assets(prod_snapshot, scrubbed_dump, staging_database)
 ALL_CHECKS = {"smoke_http", "smoke_users", "smoke_modules", "smoke_logs",

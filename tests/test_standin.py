@@ -21,6 +21,8 @@ from odoosh.odoo.smoke import http_health
 from odoosh.process import free_port
 from tests import odoo16_tables
 
+pytestmark = pytest.mark.servers  # the Odoo stand-in
+
 REQUEST_LINE = re.compile(
     r"(?P<asctime>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (?P<pid>\d+) INFO (?P<db>\S+) werkzeug: "
     r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d\] "

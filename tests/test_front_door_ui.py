@@ -1,0 +1,147 @@
+"""`python -m odoosh_assets.cli ui`, the end of `./dev demo`, with a small HTTP server standing in
+for `dagster dev` (which takes 40 s to start): the URLs are printed once it answers, Ctrl-C
+stops it, `down` stops one whose foreground was killed; nothing is left running."""
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from odoosh import process
+from odoosh.sandbox import teardown
+from tests.test_front_door import REPO, clean_env, cli
+
+pytestmark = pytest.mark.servers
+
+FAKE_UI = """\
+import http.server, sys, time
+time.sleep(float(sys.argv[2]))  # like dagster dev, it takes a while before it answers
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"fake Dagster UI"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+class Foreground:
+    """The `ui` command in the foreground, its output read line by line."""
+
+    def __init__(self, state, port, command):
+        code = ("import sys\nfrom odoosh_assets import cli\n"
+                f"cli.COMMANDS['ui'] = lambda: cli.ui({command!r})\nsys.exit(cli.main(['ui']))")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, env=clean_env(state, ODOOSH_UI_PORT=str(port)))
+        self.lines = []
+
+    def read_until(self, prefix: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if selector.select(timeout=deadline - time.monotonic()):
+                    line = self.proc.stdout.readline()
+                    if not line:
+                        break
+                    self.lines.append(line.rstrip("\n"))
+                    if line.startswith(prefix):
+                        return line.rstrip("\n")
+        raise AssertionError(f"no line starting with {prefix!r} in:\n" + "\n".join(self.lines))
+
+    def rest(self, timeout: float = 30) -> tuple[int, list[str]]:
+        out, _ = self.proc.communicate(timeout=timeout)
+        self.lines += out.splitlines()
+        return self.proc.returncode, self.lines
+
+
+@contextlib.contextmanager
+def foreground_ui(state, port, delay: float = 1.5, command=None):
+    fg = Foreground(state, port, command or [sys.executable, "-c", FAKE_UI, str(port), str(delay)])
+    seen = set()
+    try:
+        yield fg, seen
+    finally:
+        if fg.proc.poll() is None:
+            fg.proc.kill()
+        fg.proc.communicate()
+        for pid in seen:  # the fake UI, if a failed test left it running
+            if process.start_time(pid) is not None:
+                os.killpg(pid, signal.SIGKILL)
+
+
+def answer(url: str) -> str:
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_ui_prints_its_urls_once_it_answers_and_ctrl_c_stops_it(tmp_path):
+    state, port = tmp_path / "state", process.free_port()
+    with foreground_ui(state, port) as (fg, seen):
+        line = fg.read_until("Dagster UI:")
+        url = line.split(": ", 1)[1].strip()
+        assert url == f"http://127.0.0.1:{port}"
+        assert answer(url) == "fake Dagster UI"  # it answered before its URL was printed
+        assert not any(url in earlier for earlier in fg.lines[:-1])
+        ui = teardown.running_ui(state)
+        assert ui is not None and ui["url"] == url
+        seen.add(ui["pid"])
+
+        fg.proc.send_signal(signal.SIGINT)  # Ctrl-C
+        code, lines = fg.rest()
+        assert code == 0, lines
+        assert process.start_time(ui["pid"]) is None
+        assert not (state / teardown.UI_RECORD).exists()
+        assert not process.port_in_use("127.0.0.1", port)
+
+
+def test_ctrl_c_while_the_ui_starts_stops_it(tmp_path):
+    state, port = tmp_path / "state", process.free_port()
+    with foreground_ui(state, port, delay=600) as (fg, seen):
+        fg.read_until("starting the Dagster UI")
+        ui = teardown.running_ui(state)
+        assert ui is not None
+        seen.add(ui["pid"])
+        fg.proc.send_signal(signal.SIGINT)
+        code, lines = fg.rest()
+        assert code == 0, lines
+        assert not any(line.startswith("Dagster UI:") for line in lines)
+        assert process.start_time(ui["pid"]) is None
+        assert not (state / teardown.UI_RECORD).exists()
+
+
+def test_down_stops_a_ui_whose_foreground_was_killed(tmp_path):
+    state, port = tmp_path / "state", process.free_port()
+    with foreground_ui(state, port, delay=0) as (fg, seen):
+        url = fg.read_until("Dagster UI:").split(": ", 1)[1].strip()
+        ui = teardown.running_ui(state)
+        seen.add(ui["pid"])
+        fg.proc.kill()  # SIGKILL: nothing stops the UI, which runs in a session of its own
+        fg.proc.wait()
+        assert answer(url) == "fake Dagster UI"
+
+        down = cli("down", state)
+        assert down.returncode == 0, down.stdout
+        assert f"Dagster UI (pid {ui['pid']}) stopped" in down.stdout
+        assert process.start_time(ui["pid"]) is None
+        assert not state.exists()
+        assert not process.port_in_use("127.0.0.1", port)
+
+
+def test_a_ui_that_exits_before_it_answers_is_an_error_with_its_log(tmp_path):
+    state, port = tmp_path / "state", process.free_port()
+    command = [sys.executable, "-c", "import sys; print('cannot load workspace.yaml'); sys.exit(3)"]
+    with foreground_ui(state, port, command=command) as (fg, _):
+        code, lines = fg.rest()
+    assert code == 2, lines
+    assert lines[-1] == f"error: The Dagster UI exited with code 3 before it could answer at http://127.0.0.1:{port}."
+    assert "cannot load workspace.yaml" in lines  # what it logged
+    assert not (state / teardown.UI_RECORD).exists()
