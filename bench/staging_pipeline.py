@@ -72,10 +72,14 @@ def main() -> None:
             print(f"{label + ' ' + name:<50}{seconds:>10.1f}")
     print(f"\ndatabase size {size / 1e9:.2f} GB, jobs {args.jobs}")
     print(f"pipeline total {total_pipeline:.1f}s (its dumps use {level})")
-    for label, figures in (("plain pg_dump + pg_restore (pg_dump's default compression)", plain),
-                           (f"plain pg_dump {level} + pg_restore (the pipeline's compression)", same_level)):
-        print(f"ratio pipeline / {label}: {total_pipeline:.1f} / {sum(figures.values()):.1f} "
-              f"= {total_pipeline / sum(figures.values()):.2f}")
+    for label, figures in (
+        ("plain pg_dump + pg_restore (pg_dump's default compression)", plain),
+        (f"plain pg_dump {level} + pg_restore (the pipeline's compression)", same_level),
+    ):
+        print(
+            f"ratio pipeline / {label}: {total_pipeline:.1f} / {sum(figures.values()):.1f} "
+            f"= {total_pipeline / sum(figures.values()):.2f}"
+        )
 
 
 def _build(prod: PostgresCluster, args) -> int:
@@ -85,13 +89,15 @@ def _build(prod: PostgresCluster, args) -> int:
     synthetic.build(prod.dsn("odoo"), scale=args.scale, seed=args.seed, progress=lambda m: print(f"  {m}"))
     with prod.connect("odoo") as conn:
         size, pretty = conn.execute(
-            "SELECT pg_database_size('odoo'), pg_size_pretty(pg_database_size('odoo'))").fetchone()
+            "SELECT pg_database_size('odoo'), pg_size_pretty(pg_database_size('odoo'))"
+        ).fetchone()
     print(f"production: {pretty} built in {time.monotonic() - started:.0f}s; jobs={args.jobs}")
     return size
 
 
-def _plain(prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, jobs: int, log,
-           compression: int | None) -> dict[str, float]:
+def _plain(
+    prod: PostgresCluster, staging_cluster: PostgresCluster, work: Path, jobs: int, log, compression: int | None
+) -> dict[str, float]:
     """pg_dump + pg_restore of production into the staging cluster, nothing else."""
     seconds = {}
     with tempfile.TemporaryDirectory(dir=work) as tmp:
@@ -111,8 +117,14 @@ def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, 
     phases = Phases(log)
     staging = StagingTarget(STAGING_DB, lambda start: clusters.cluster(STAGING_CLUSTER).databases, sandbox=True)
     settings = quarantine.QuarantineSettings(
-        policy=load_policy([SANDBOX_POLICY]), salt="bench-salt", admin_password="admin", base_url="http://staging.invalid",
-        smtp_host="127.0.0.1", smtp_port=1025, jobs=jobs, work_dir=work,
+        policy=load_policy([SANDBOX_POLICY]),
+        salt="bench-salt",
+        admin_password="admin",
+        base_url="http://staging.invalid",
+        smtp_host="127.0.0.1",
+        smtp_port=1025,
+        jobs=jobs,
+        work_dir=work,
     )
     probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, ["base", "web", "mail"])]
     with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:

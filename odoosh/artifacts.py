@@ -75,8 +75,7 @@ class ArtifactStore:
         backend = self._backend()
         if backend.exists(_check_key(key)):
             raise ArtifactError(
-                f"artifact {key!r} already exists in {self.describe()}: "
-                "delete it first or publish under a new key"
+                f"artifact {key!r} already exists in {self.describe()}: delete it first or publish under a new key"
             )
         backend.publish_dir(key, local_dir)
 
@@ -121,9 +120,7 @@ class ArtifactStore:
         if parts.scheme == "file":
             return Path(parts.path)
         if parts.scheme:
-            raise ArtifactError(
-                f"artifact store url {self.url!r}: use a path, file:///path or s3://bucket/prefix"
-            )
+            raise ArtifactError(f"artifact store url {self.url!r}: use a path, file:///path or s3://bucket/prefix")
         return Path(self.url).absolute()
 
     def _backend(self) -> _LocalStore | _S3Store:
@@ -230,8 +227,7 @@ class _S3Store:
         base = f"{self._obj(key)}/"
         if not self._has(base + COMPLETE):
             raise ArtifactNotFound(
-                f"no artifact {key!r} in {self.where} (missing, or its upload never finished: "
-                f"no {key}/{COMPLETE})"
+                f"no artifact {key!r} in {self.where} (missing, or its upload never finished: no {key}/{COMPLETE})"
             )
         with scratch.owned_dir("artifact", self.work_dir) as target:
 
@@ -280,9 +276,7 @@ class _S3Store:
             names.update(p["Prefix"][len(base) : -1] for p in page.get("CommonPrefixes", []))
             names.update(o["Key"][len(base) :] for o in page.get("Contents", []))
         unfinished = {  # an upload running or killed; its marker is listed beside it
-            name
-            for name in names
-            if f".{name}.partial" in names and not self._has(f"{base}{name}/{COMPLETE}")
+            name for name in names if f".{name}.partial" in names and not self._has(f"{base}{name}/{COMPLETE}")
         }
         return sorted(name for name in names - unfinished if not name.startswith("."))
 

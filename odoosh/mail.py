@@ -72,8 +72,9 @@ class MailpitClient:
         """Delete every message (Mailpit deletes all when the request names no IDs)."""
         self._request("DELETE", "/api/v1/messages")
 
-    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 10.0,
-                 interval: float = 0.2, limit: int = 50) -> dict:
+    def wait_for(
+        self, predicate: Callable[[dict], bool], timeout: float = 10.0, interval: float = 0.2, limit: int = 50
+    ) -> dict:
         """The newest of the latest `limit` summaries matching `predicate`, polling until
         `timeout`; mail arrives asynchronously, so a check must wait for it rather than look once."""
         deadline = time.monotonic() + timeout
@@ -167,8 +168,12 @@ def mail_caught(dsn: str, catcher: MailEndpoint, subject: str, timeout: float = 
     if not servers:
         return ProbeResult(NAME, False, "no active outgoing mail server: Odoo would use its config's", details)
     if elsewhere:
-        return ProbeResult(NAME, False, f"mail servers point outside the catcher: {', '.join(elsewhere)}",
-                           {**details, "elsewhere": ", ".join(elsewhere)})
+        return ProbeResult(
+            NAME,
+            False,
+            f"mail servers point outside the catcher: {', '.join(elsewhere)}",
+            {**details, "elsewhere": ", ".join(elsewhere)},
+        )
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "odoosh@staging.invalid", "check@staging.invalid", subject
     message.set_content("Sent by odoosh to prove that staging mail is caught.")

@@ -82,8 +82,9 @@ def start(args: Sequence[str], log_file: Path, env: Mapping[str, str] | None = N
     executable = args[0] if os.sep in args[0] else shutil.which(args[0], path=env.get("PATH"))
     if executable is None:
         raise FileNotFoundError(errno.ENOENT, "command not found", args[0])
-    return os.posix_spawn(executable, list(args), env, file_actions=file_actions, setsid=True,
-                          setsigdef=(signal.SIGTERM, signal.SIGINT))
+    return os.posix_spawn(
+        executable, list(args), env, file_actions=file_actions, setsid=True, setsigdef=(signal.SIGTERM, signal.SIGINT)
+    )
 
 
 def start_time(pid: int) -> int | None:
@@ -106,8 +107,9 @@ def exited(pid: int) -> bool:
     return start_time(pid) is None
 
 
-def wait_until_ready(pid: int, ready: Callable[[], bool], *, timeout: float, what: str, ready_as: str,
-                     log_file: Path, log_offset: int) -> None:
+def wait_until_ready(
+    pid: int, ready: Callable[[], bool], *, timeout: float, what: str, ready_as: str, log_file: Path, log_offset: int
+) -> None:
     """Wait until `ready()` is true. A server that exits first, or that is not ready within
     `timeout` (it is then killed), raises ProcessError: "<what> did not <ready_as> within ...",
     with what it logged meanwhile."""
@@ -116,14 +118,17 @@ def wait_until_ready(pid: int, ready: Callable[[], bool], *, timeout: float, wha
         with contextlib.suppress(ChildProcessError):  # our child: its exit code tells why
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                raise ProcessError(f"{what} exited with code {os.waitstatus_to_exitcode(status)} before it "
-                                   f"could {ready_as}.\n{log_tail(log_file, log_offset)}")
+                raise ProcessError(
+                    f"{what} exited with code {os.waitstatus_to_exitcode(status)} before it "
+                    f"could {ready_as}.\n{log_tail(log_file, log_offset)}"
+                )
         if exited(pid):
             raise ProcessError(f"{what} exited before it could {ready_as}.\n{log_tail(log_file, log_offset)}")
         if time.monotonic() > deadline:
             stop(pid, timeout=0)  # no SIGTERM grace: it is hung
-            raise ProcessError(f"{what} did not {ready_as} within {timeout:g} s, so it was killed.\n"
-                               f"{log_tail(log_file, log_offset)}")
+            raise ProcessError(
+                f"{what} did not {ready_as} within {timeout:g} s, so it was killed.\n{log_tail(log_file, log_offset)}"
+            )
         time.sleep(0.05)
 
 

@@ -29,12 +29,16 @@ def state_dir() -> Path:
     """
     path = _state_dir_path()
     if path.exists() and not path.is_dir():
-        raise StateDirError(f"{_state_dir_origin(path)} is a file, not a directory. Point ODOOSH_STATE_DIR at a "
-                            "directory (it is created if missing), or move the file away.")
+        raise StateDirError(
+            f"{_state_dir_origin(path)} is a file, not a directory. Point ODOOSH_STATE_DIR at a "
+            "directory (it is created if missing), or move the file away."
+        )
     blocking = next((parent for parent in path.parents if parent.exists()), None)
     if blocking is not None and not blocking.is_dir():
-        raise StateDirError(f"{_state_dir_origin(path)} cannot be created: {blocking} is a file. Point "
-                            "ODOOSH_STATE_DIR at a directory that exists or can be created.")
+        raise StateDirError(
+            f"{_state_dir_origin(path)} cannot be created: {blocking} is a file. Point "
+            "ODOOSH_STATE_DIR at a directory that exists or can be created."
+        )
     return path
 
 
@@ -44,11 +48,15 @@ def ensure_state_dir() -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StateDirError(f"{_state_dir_origin(path)} cannot be created: {exc.strerror}. Point ODOOSH_STATE_DIR "
-                            "at a directory this user can create and write.") from None
+        raise StateDirError(
+            f"{_state_dir_origin(path)} cannot be created: {exc.strerror}. Point ODOOSH_STATE_DIR "
+            "at a directory this user can create and write."
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise StateDirError(f"{_state_dir_origin(path)} is not writable by this user. Point ODOOSH_STATE_DIR at "
-                            "a directory this user can write, or fix its permissions.")
+        raise StateDirError(
+            f"{_state_dir_origin(path)} is not writable by this user. Point ODOOSH_STATE_DIR at "
+            "a directory this user can write, or fix its permissions."
+        )
     return path
 
 
@@ -72,8 +80,10 @@ def ui_port() -> int:
     raw = os.environ.get("ODOOSH_UI_PORT") or "3000"
     port = int(raw) if raw.isdigit() else 0
     if not 1 <= port <= 65535:
-        raise SettingsError(f"ODOOSH_UI_PORT={raw!r} is not a port number: set it to a free TCP port "
-                            "(1-65535; unset, the UI uses 3000).")
+        raise SettingsError(
+            f"ODOOSH_UI_PORT={raw!r} is not a port number: set it to a free TCP port "
+            "(1-65535; unset, the UI uses 3000)."
+        )
     return port
 
 

@@ -58,7 +58,8 @@ def build() -> int:
 
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance,
+            raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     return report(result)
@@ -216,8 +217,16 @@ def ui(command: list[str] | None = None) -> int:
     check_ui_port(state, port)
     dagster_home()
     url = f"http://{UI_HOST}:{port}"
-    command = command or [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(WORKSPACE),
-                          "-h", UI_HOST, "-p", str(port)]
+    command = command or [
+        str(Path(sys.executable).parent / "dagster"),
+        "dev",
+        "-w",
+        str(WORKSPACE),
+        "-h",
+        UI_HOST,
+        "-p",
+        str(port),
+    ]
     log_file = state / UI_LOG
     log_start = process.log_size(log_file)
     for signum in STOP_SIGNALS:
@@ -227,12 +236,20 @@ def ui(command: list[str] | None = None) -> int:
         try:
             pid = process.start(command, log_file)
         except OSError as exc:
-            raise process.ProcessError(f"Cannot run the Dagster UI {command[0]!r}: {exc.strerror}. "
-                                       "Run ./dev demo, which installs it.") from None
+            raise process.ProcessError(
+                f"Cannot run the Dagster UI {command[0]!r}: {exc.strerror}. Run ./dev demo, which installs it."
+            ) from None
         teardown.record_ui(state, pid, url)
         print(f"starting the Dagster UI; this takes a minute on a small machine (its log: {log_file})", flush=True)
-        process.wait_until_ready(pid, lambda: _answers(url), timeout=UI_START_TIMEOUT_S, what="The Dagster UI",
-                                 ready_as=f"answer at {url}", log_file=log_file, log_offset=log_start)
+        process.wait_until_ready(
+            pid,
+            lambda: _answers(url),
+            timeout=UI_START_TIMEOUT_S,
+            what="The Dagster UI",
+            ready_as=f"answer at {url}",
+            log_file=log_file,
+            log_offset=log_start,
+        )
         print("The Dagster UI answers. Ctrl-C stops it; './dev down' stops everything and removes the sandbox.")
         print("\n".join(url_lines(state)), flush=True)
         try:
@@ -240,7 +257,9 @@ def ui(command: list[str] | None = None) -> int:
         except ChildProcessError:  # reaped meanwhile
             code = 0
         if code > 0:
-            raise process.ProcessError(f"The Dagster UI exited with code {code}.\n{process.log_tail(log_file, log_start)}")
+            raise process.ProcessError(
+                f"The Dagster UI exited with code {code}.\n{process.log_tail(log_file, log_start)}"
+            )
         print("the Dagster UI stopped")
         return 0
     except _Stopped:
@@ -275,13 +294,13 @@ def print_state_dir() -> int:
     return 0
 
 
-COMMANDS = {"build": build, "down": down, "preflight": preflight, "ui": ui, "urls": urls,
-            "state-dir": print_state_dir}
+COMMANDS = {"build": build, "down": down, "preflight": preflight, "ui": ui, "urls": urls, "state-dir": print_state_dir}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="odoosh", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="odoosh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=list(COMMANDS))
     args = parser.parse_args(argv)
     try:

@@ -64,8 +64,11 @@ def mail_resource(state_dir: str) -> MailResource:
 
 
 def artifact_store(zone: str) -> ArtifactStoreResource:
-    return ArtifactStoreResource(url=settings.artifacts_url(zone), endpoint_url=_setting("ODOOSH_S3_ENDPOINT_URL"),
-                                 work_dir=str(settings.work_dir()))
+    return ArtifactStoreResource(
+        url=settings.artifacts_url(zone),
+        endpoint_url=_setting("ODOOSH_S3_ENDPOINT_URL"),
+        work_dir=str(settings.work_dir()),
+    )
 
 
 def make_definitions() -> dg.Definitions:

@@ -163,19 +163,29 @@ def scrubbed_dump(
     yield dg.AssetCheckResult(
         check_name="pii_coverage",
         passed=not unclassified,
-        description=(f"{len(unclassified)} PII-looking columns are not in the policy" if unclassified
-                     else "every PII-looking column is classified by the policy"),
-        metadata={"unclassified": dg.MetadataValue.int(len(unclassified)),
-                  **({"columns": ", ".join(unclassified[:50])} if unclassified else {})},
+        description=(
+            f"{len(unclassified)} PII-looking columns are not in the policy"
+            if unclassified
+            else "every PII-looking column is classified by the policy"
+        ),
+        metadata={
+            "unclassified": dg.MetadataValue.int(len(unclassified)),
+            **({"columns": ", ".join(unclassified[:50])} if unclassified else {}),
+        },
     )
     yield dg.AssetCheckResult(
         check_name="pii_leak",
         passed=not gates.leaks,
-        description=(f"production values found in {len(gates.leaks)} columns" if gates.leaks
-                     else "no production PII value found in the scrubbed database"),
-        metadata={"leaking_columns": dg.MetadataValue.int(len(gates.leaks)),
-                  "matches": dg.MetadataValue.int(sum(gates.leaks.values())),
-                  **({"matches_per_column": dg.MetadataValue.json(gates.leaks)} if gates.leaks else {})},
+        description=(
+            f"production values found in {len(gates.leaks)} columns"
+            if gates.leaks
+            else "no production PII value found in the scrubbed database"
+        ),
+        metadata={
+            "leaking_columns": dg.MetadataValue.int(len(gates.leaks)),
+            "matches": dg.MetadataValue.int(sum(gates.leaks.values())),
+            **({"matches_per_column": dg.MetadataValue.json(gates.leaks)} if gates.leaks else {}),
+        },
     )
     yield dg.AssetCheckResult(
         check_name="neutralized",
@@ -213,15 +223,18 @@ def staging_database(
     probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, settings.required_modules())]
     with store.local_copy(key) as artifact_dir:
         try:
-            promote.promote_candidate(artifact_dir, target, probes, jobs=settings.jobs(), phases=phases,
-                                      before_swap=environment.stop)
+            promote.promote_candidate(
+                artifact_dir, target, probes, jobs=settings.jobs(), phases=phases, before_swap=environment.stop
+            )
         except promote.CandidateRejected as exc:
             raise dg.Failure(str(exc)) from None
     catcher = mail.catcher().ensure_running()
     with phases("start"):
-        environment.start(target.dsn(), log=context.log.info,
-                          options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port,
-                                   "max_cron_threads": 0})
+        environment.start(
+            target.dsn(),
+            log=context.log.info,
+            options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port, "max_cron_threads": 0},
+        )
     with connect(target.dsn()) as conn:
         stats = statistics(conn)
     return dg.MaterializeResult(
@@ -251,10 +264,17 @@ def _staging_target(context: dg.AssetCheckExecutionContext) -> SmokeTarget:
 staging_smoke_checks = smoke_checks(staging_database, _staging_target, {"odoo", "staging"})
 
 
-@dg.asset_check(asset=staging_database, blocking=True,
-                description="A mail sent through staging's mail server lands in the catcher; no server points elsewhere.")
+@dg.asset_check(
+    asset=staging_database,
+    blocking=True,
+    description="A mail sent through staging's mail server lands in the catcher; no server points elsewhere.",
+)
 def mail_caught(staging: StagingResource, mail: MailResource) -> dg.AssetCheckResult:
-    result = prove_mail_caught(staging.target().dsn(), mail.catcher().ensure_running(),
-                               subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}")
-    return dg.AssetCheckResult(passed=result.passed, description=result.summary,
-                               metadata={"summary": result.summary, **result.details})
+    result = prove_mail_caught(
+        staging.target().dsn(),
+        mail.catcher().ensure_running(),
+        subject=f"odoosh staging mail check {uuid.uuid4().hex[:12]}",
+    )
+    return dg.AssetCheckResult(
+        passed=result.passed, description=result.summary, metadata={"summary": result.summary, **result.details}
+    )

@@ -26,8 +26,9 @@ CLUSTER_FIXTURES = frozenset({"pg", "fresh_db", "templates", "copy_of", "moto_en
 
 
 def pytest_addoption(parser):
-    parser.addoption("--fast", action="store_true",
-                     help="only the tests that need no PostgreSQL cluster, no sandbox and no servers")
+    parser.addoption(
+        "--fast", action="store_true", help="only the tests that need no PostgreSQL cluster, no sandbox and no servers"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -76,8 +77,11 @@ def templates(pg, policy):
         name = f"tpl_{key}"
         pg.databases.drop(name)
         pg.databases.create(name)
-        subprocess.run([pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f",
-                        str(odoo_fill.SCHEMAS / dump)], check=True, capture_output=True)
+        subprocess.run(
+            [pg_tool("psql"), pg.dsn(name), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(odoo_fill.SCHEMAS / dump)],
+            check=True,
+            capture_output=True,
+        )
         with pg.connect(name, autocommit=True) as conn:  # one lock per statement
             odoo_fill.drop_constraints(conn)
         with pg.connect(name) as conn:
@@ -109,8 +113,13 @@ def copy_of(pg, templates, request):
 @pytest.fixture(scope="session")
 def fake_aws() -> dict[str, str]:
     """Environment for the loopback S3 double: fake credentials, no AWS config files."""
-    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ CREATE TABLE res_company (
 )
 """
 
-PROBED_TABLES = RES_COMPANY + """;
+PROBED_TABLES = (
+    RES_COMPANY
+    + """;
 CREATE TABLE res_users (
     id integer NOT NULL PRIMARY KEY, company_id integer NOT NULL, partner_id integer NOT NULL,
     active boolean DEFAULT true, create_date timestamp without time zone,
@@ -41,3 +43,4 @@ INSERT INTO res_users (id, company_id, partner_id, login, share) VALUES (2, 1, 3
 INSERT INTO ir_module_module (id, name, state) VALUES
     (1, 'base', 'installed'), (2, 'web', 'installed'), (3, 'sale', 'installed'), (4, 'crm', 'uninstalled');
 """
+)

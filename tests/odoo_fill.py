@@ -50,9 +50,16 @@ def people(count: int, seed: int = 7) -> list[Person]:
     fake = Faker(["en_US", "fr_FR", "de_DE"])
     fake.seed_instance(seed)
     return [
-        Person(f"{fake.unique.first_name()} {fake.unique.last_name()}", f"person{i}.{fake.user_name()}@{fake.free_email_domain()}",
-               f"+32 2 {fake.numerify('### ## ##')}", fake.street_address(), fake.city(), fake.postcode(),
-               f"BE0{fake.numerify('#########')}", fake.iban())
+        Person(
+            f"{fake.unique.first_name()} {fake.unique.last_name()}",
+            f"person{i}.{fake.user_name()}@{fake.free_email_domain()}",
+            f"+32 2 {fake.numerify('### ## ##')}",
+            fake.street_address(),
+            fake.city(),
+            fake.postcode(),
+            f"BE0{fake.numerify('#########')}",
+            fake.iban(),
+        )
         for i in range(count)
     ]
 
@@ -63,7 +70,9 @@ def drop_constraints(conn: psycopg.Connection) -> None:
         "SELECT conrelid::regclass::text, conname FROM pg_constraint "
         "WHERE connamespace = 'public'::regnamespace AND contype IN ('c', 'u', 'f', 'x')"
     ).fetchall():
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {} CASCADE").format(sql.SQL(table), sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {} CASCADE").format(sql.SQL(table), sql.Identifier(name))
+        )
     for (index,) in conn.execute(
         "SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
         "WHERE c.relnamespace = 'public'::regnamespace AND NOT i.indisprimary"
@@ -116,7 +125,8 @@ def _value(col: catalog.Column, strategy: str | None, person: Person, rng: rando
 def _filler(col: catalog.Column):
     """A value for a NOT NULL column the test does not care about."""
     return {"S": "x", "N": 1, "B": False, "D": "2024-01-01"}.get(
-        col.category, "{}" if col.type in ("json", "jsonb") else b"\x00" if col.type == "bytea" else None)
+        col.category, "{}" if col.type in ("json", "jsonb") else b"\x00" if col.type == "bytea" else None
+    )
 
 
 def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: int = 3) -> dict[str, int]:
@@ -129,8 +139,11 @@ def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: 
         if not any((table, c.name) in suspects for c in cols) and table not in ("res_users", "res_partner"):
             continue
         n = PARTNERS if table == "res_partner" else ROWS
-        chosen = [c for c in cols if c.name != "id" and (
-            (table, c.name) in suspects or c.not_null or _special(table, c, 0) is not None)]
+        chosen = [
+            c
+            for c in cols
+            if c.name != "id" and ((table, c.name) in suspects or c.not_null or _special(table, c, 0) is not None)
+        ]
         rows = []
         for i in range(n):
             person = persons[i % len(persons)]
@@ -147,8 +160,10 @@ def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: 
         if not chosen:
             continue
         query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in chosen),
-            sql.SQL(", ").join(sql.Placeholder() * len(chosen)))
+            sql.Identifier(table),
+            sql.SQL(", ").join(sql.Identifier(c.name) for c in chosen),
+            sql.SQL(", ").join(sql.Placeholder() * len(chosen)),
+        )
         with conn.cursor() as cur:
             cur.executemany(query, rows)
         counts[table] = n

@@ -23,6 +23,8 @@ from odoosh.postgres import PostgresError, pg_tool
 from odoosh.postgres.cluster import PostgresCluster, ServerUser, remove_abandoned
 from odoosh.process import free_port
 
+pytestmark = pytest.mark.servers  # PostgreSQL servers and tools of killed runs
+
 REPO = Path(__file__).resolve().parents[1]
 WAIT_S = 20  # for a state to be reached on a loaded machine
 USER = ServerUser.resolve()
@@ -117,8 +119,11 @@ class Lab:
 
     def clean_up(self) -> None:
         """Kill whatever a test left (also when it failed), without the code under test."""
-        segments = {int(lines[6].split()[1]) for pid_file in self.base.rglob("postmaster.pid")
-                    if len(lines := pid_file_lines(pid_file.parent)) > 6}
+        segments = {
+            int(lines[6].split()[1])
+            for pid_file in self.base.rglob("postmaster.pid")
+            if len(lines := pid_file_lines(pid_file.parent)) > 6
+        }
         for proc in self.procs:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
@@ -171,14 +176,18 @@ def test_a_orphaned_initdb_before_its_bootstrap(lab):
     """The run was SIGKILLed while its initdb had not bootstrapped yet: initdb, orphaned, runs
     on (it holds no lock: Python opens the lock with O_CLOEXEC) and is blocked reading the
     password from a FIFO, deterministically before it has written anything."""
-    run = lab.spawn([sys.executable, "-c", ORPHANED_INITDB, str(lab.base)], cwd=REPO, stdout=subprocess.PIPE,
-                    text=True)
+    run = lab.spawn([sys.executable, "-c", ORPHANED_INITDB, str(lab.base)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     root_text, pid_text = run.stdout.readline().split()
     root, initdb = Path(root_text), int(pid_text)
     writer = os.open(root / "initdb.pw", os.O_RDWR)  # initdb's open succeeds, its read blocks
     try:
-        wait_for(lambda: any(os.readlink(f"/proc/{initdb}/fd/{fd}") == str(root / "initdb.pw")
-                             for fd in os.listdir(f"/proc/{initdb}/fd")), "initdb reading the password file")
+        wait_for(
+            lambda: any(
+                os.readlink(f"/proc/{initdb}/fd/{fd}") == str(root / "initdb.pw")
+                for fd in os.listdir(f"/proc/{initdb}/fd")
+            ),
+            "initdb reading the password file",
+        )
         run.kill()
         run.wait()
         assert initdb in pids_under(root)  # orphaned and still running
@@ -199,8 +208,14 @@ def test_b_single_user_bootstrap_with_a_negative_pid(lab, mode):
         (cluster.data_dir / "global" / "pg_control").unlink()
     else:
         args.append("postgres")
-    backend = lab.spawn(args, cwd=cluster.root, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, **AS_SERVER_USER)
+    backend = lab.spawn(
+        args,
+        cwd=cluster.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **AS_SERVER_USER,
+    )
     lines = wait_for(lambda: (lines := pid_file_lines(cluster.data_dir))[6:] and lines, f"{mode} postmaster.pid")
     assert lines[0] == f"-{backend.pid}"
     with pytest.raises(PostgresError, match="single-user server is running"):
@@ -218,12 +233,27 @@ def test_c_server_still_starting(lab):
     (cluster.data_dir / "recovery.signal").touch()
     cluster.log_file.touch()
     USER.chown(cluster.log_file)
-    started = USER.run([pg_tool("pg_ctl"), "-D", str(cluster.data_dir), "-l", str(cluster.log_file), "-W",
-                        "-o", f"-p {free_port()}", "start"], cwd=cluster.root, timeout=WAIT_S)
+    started = USER.run(
+        [
+            pg_tool("pg_ctl"),
+            "-D",
+            str(cluster.data_dir),
+            "-l",
+            str(cluster.log_file),
+            "-W",
+            "-o",
+            f"-p {free_port()}",
+            "start",
+        ],
+        cwd=cluster.root,
+        timeout=WAIT_S,
+    )
     assert started.returncode == 0, started.stderr
 
-    wait_for(lambda: any(cmdline(pid) == ["sleep", "600"] for pid in pids_under(cluster.root)),
-             "the restore_command of the startup process")
+    wait_for(
+        lambda: any(cmdline(pid) == ["sleep", "600"] for pid in pids_under(cluster.root)),
+        "the restore_command of the startup process",
+    )
     lines = pid_file_lines(cluster.data_dir)
     assert lines[7].strip() == "starting"
     lab.assert_removed(cluster.root, lab.remove_abandoned(cluster.root))
@@ -247,8 +277,10 @@ def test_e_shutdown_in_progress(lab):
     client = cluster.connect(autocommit=True)
     try:
         os.kill(int(pid_file_lines(cluster.data_dir)[0]), signal.SIGTERM)
-        lines = wait_for(lambda: (lines := pid_file_lines(cluster.data_dir))[7:] and lines[7].strip() == "stopping"
-                         and lines, "the smart shutdown")
+        lines = wait_for(
+            lambda: (lines := pid_file_lines(cluster.data_dir))[7:] and lines[7].strip() == "stopping" and lines,
+            "the smart shutdown",
+        )
         lab.assert_removed(cluster.root, lab.remove_abandoned(cluster.root))
     finally:
         client.close()
@@ -284,7 +316,6 @@ import sys
 from odoosh import scratch
 from odoosh.postgres import dumps
 
-pytestmark = pytest.mark.servers  # PostgreSQL servers and tools of killed runs
 with scratch.owned_dir("snapshot", sys.argv[1]) as tmp:
     print(tmp, flush=True)
     dumps.dump(sys.argv[2], tmp / "dump", jobs=1, log=print)
@@ -298,13 +329,22 @@ def test_f_orphaned_pg_dump(lab, pg, fresh_db):
         locker.execute("CREATE TABLE t AS SELECT 1 AS x")
         locker.commit()
         locker.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
-        run = lab.spawn([sys.executable, "-c", ORPHANED_PG_DUMP, str(lab.base), pg.dsn(fresh_db)], cwd=REPO,
-                        stdout=subprocess.PIPE, text=True)
+        run = lab.spawn(
+            [sys.executable, "-c", ORPHANED_PG_DUMP, str(lab.base), pg.dsn(fresh_db)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         tmp = Path(run.stdout.readline().strip())
         with pg.connect(autocommit=True) as watcher:
-            wait_for(lambda: watcher.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND application_name = 'pg_dump' "
-                "AND wait_event_type = 'Lock'", (fresh_db,)).fetchone(), "pg_dump waiting for the lock")
+            wait_for(
+                lambda: watcher.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND application_name = 'pg_dump' "
+                    "AND wait_event_type = 'Lock'",
+                    (fresh_db,),
+                ).fetchone(),
+                "pg_dump waiting for the lock",
+            )
         run.kill()
         run.wait()
         assert pids_under(tmp)  # pg_dump, orphaned, still running
@@ -340,8 +380,9 @@ def test_an_unremovable_directory_is_reported_and_the_others_are_removed(lab, mo
         for path in removed:
             lab.assert_removed(path, removed)
         assert stuck.exists()
-        assert any(line.startswith(f"could not remove {stuck}") and "Operation not permitted" in line
-                   for line in lab.log), lab.log
+        assert any(
+            line.startswith(f"could not remove {stuck}") and "Operation not permitted" in line for line in lab.log
+        ), lab.log
     finally:
         if immutable:
             subprocess.run(["chattr", "-i", str(blocker)], check=True)

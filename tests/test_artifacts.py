@@ -128,9 +128,7 @@ def test_local_publish_across_filesystems_is_atomic(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "rename", rename)
-    monkeypatch.setattr(
-        shutil, "copytree", lambda src, dst: real_copytree(src, dst, copy_function=copy_then_crash)
-    )
+    monkeypatch.setattr(shutil, "copytree", lambda src, dst: real_copytree(src, dst, copy_function=copy_then_crash))
     with pytest.raises(KeyboardInterrupt):
         store.publish_dir(KEY, source)
     assert sha256_tree(source) == digests(FILES), "the source survives a failed publish"
@@ -195,9 +193,7 @@ def test_s3_incomplete_upload_is_absent(s3_store, tmp_path):
 def test_s3_multipart_download_is_temporary(s3_store, tmp_path):
     big = {"big.dat": os.urandom(9 << 20), **FILES}  # above boto3's 8 MiB multipart threshold
     s3_store.publish_dir(KEY, make_tree(tmp_path / "dump", big))
-    store = ArtifactStore(
-        url=s3_store.url, endpoint_url=s3_store.endpoint_url, work_dir=str(tmp_path / "work")
-    )
+    store = ArtifactStore(url=s3_store.url, endpoint_url=s3_store.endpoint_url, work_dir=str(tmp_path / "work"))
     (tmp_path / "work").mkdir()
 
     with store.local_copy(KEY) as copy:
@@ -208,9 +204,7 @@ def test_s3_multipart_download_is_temporary(s3_store, tmp_path):
 
 
 def test_describe_hides_credentials():
-    store = ArtifactStore(
-        url="s3://bucket/scrubbed", endpoint_url="https://minio:secret@minio.lan:9000"
-    )
+    store = ArtifactStore(url="s3://bucket/scrubbed", endpoint_url="https://minio:secret@minio.lan:9000")
     assert store.describe() == "s3://bucket/scrubbed at https://minio.lan:9000"
 
 

@@ -20,7 +20,11 @@ pytestmark = pytest.mark.servers
 def cli(command: str, state: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS and k != "ODOOSH_UI_PORT"}
     return subprocess.run(
-        [sys.executable, "-m", "odoosh_assets.cli", command], cwd=REPO, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "odoosh_assets.cli", command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**clean, "ODOOSH_STATE_DIR": str(state), **env},
     )
 
@@ -56,8 +60,10 @@ def test_a_failed_step_ends_the_build_with_its_cause(builds):
     assert last_line(failing).startswith(f"sandbox build FAILED: {cause}")
     assert "Check ODOOSH_ODOO_COMMAND" in last_line(failing)  # the fix
     assert "Traceback" not in failing.stdout
-    assert "step staging_database FAILED: Cannot run the Odoo command '/nonexistent/odoo-bin' of environment " \
-           "'staging'" in failing.stdout  # every failed step is listed with its cause
+    assert (
+        "step staging_database FAILED: Cannot run the Odoo command '/nonexistent/odoo-bin' of environment "
+        "'staging'" in failing.stdout
+    )  # every failed step is listed with its cause
 
 
 def test_build_fails_on_a_failing_check_then_succeeds_and_down_cleans_up(builds):

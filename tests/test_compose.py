@@ -66,9 +66,7 @@ class MissingVariable(Exception):
 def references(text: str) -> list[tuple[str, str | None, str]]:
     """(name, operator, argument) of every variable reference in `text`."""
     return [
-        (m["name"] or m["bare"], m["op"], m["arg"] or "")
-        for m in _INTERPOLATION.finditer(text)
-        if not m["escaped"]
+        (m["name"] or m["bare"], m["op"], m["arg"] or "") for m in _INTERPOLATION.finditer(text) if not m["escaped"]
     ]
 
 
@@ -158,7 +156,10 @@ def check_compose_schema(document: Path) -> subprocess.CompletedProcess:
     """check-jsonschema with the official compose-spec JSON schema it ships (vendored)."""
     return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(document)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -247,9 +248,7 @@ def test_compose_has_no_literal_secrets():
 
 def test_compose_publishes_ports_on_loopback_only():
     published = [
-        (name, port)
-        for name, service in compose_rendered()["services"].items()
-        for port in service.get("ports", [])
+        (name, port) for name, service in compose_rendered()["services"].items() for port in service.get("ports", [])
     ]
     assert {name for name, _ in published} == {"dagster-webserver", "mailpit"}
     for name, port in published:

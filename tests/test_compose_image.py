@@ -56,19 +56,36 @@ def test_dockerfile_builds_the_locked_environment_as_non_root():
 def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context(tmp_path):
     """docker-py's implementation of .dockerignore, on a tree shaped like a working copy."""
     files = [
-        "Dockerfile", "README.md", "pyproject.toml", "uv.lock", "dev",
-        "compose/dagster.yaml", "compose/workspace.yaml", "compose/.env.example",
-        "odoosh_assets/definitions.py", "odoosh/postgres/cluster.py", "tests/test_compose.py",
+        "Dockerfile",
+        "README.md",
+        "pyproject.toml",
+        "uv.lock",
+        "dev",
+        "compose/dagster.yaml",
+        "compose/workspace.yaml",
+        "compose/.env.example",
+        "odoosh_assets/definitions.py",
+        "odoosh/postgres/cluster.py",
+        "tests/test_compose.py",
         # must stay out
-        ".git/config", ".venv/bin/python", ".tools/bin/uv", ".state/clusters/x/PG_VERSION",
-        "tmp/scratch.sql", ".pytest_cache/v/cache", "odoosh/__pycache__/cli.cpython-311.pyc",
-        "odoosh.egg-info/PKG-INFO", "compose/.env", ".env", "compose/.env.local",
+        ".git/config",
+        ".venv/bin/python",
+        ".tools/bin/uv",
+        ".state/clusters/x/PG_VERSION",
+        "tmp/scratch.sql",
+        ".pytest_cache/v/cache",
+        "odoosh/__pycache__/cli.cpython-311.pyc",
+        "odoosh.egg-info/PKG-INFO",
+        "compose/.env",
+        ".env",
+        "compose/.env.local",
     ]
     for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     patterns = [
-        line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
     context = {path for path in exclude_paths(str(tmp_path), patterns) if (tmp_path / path).is_file()}

@@ -63,15 +63,11 @@ def test_instance_keeps_runs_and_events_in_postgres(instance, pg, fresh_db):
     assert result.success
 
     # The rows are in the database the variables name, read back over TCP with the password.
-    with psycopg.connect(
-        host="127.0.0.1", port=pg.port, user=SUPERUSER, password=pg.password, dbname=fresh_db
-    ) as conn:
+    with psycopg.connect(host="127.0.0.1", port=pg.port, user=SUPERUSER, password=pg.password, dbname=fresh_db) as conn:
         status = conn.execute("SELECT status FROM runs WHERE run_id = %s", (result.run_id,)).fetchone()
         event_types = {
             row[0]
-            for row in conn.execute(
-                "SELECT dagster_event_type FROM event_logs WHERE run_id = %s", (result.run_id,)
-            )
+            for row in conn.execute("SELECT dagster_event_type FROM event_logs WHERE run_id = %s", (result.run_id,))
         }
         asset_keys = {row[0] for row in conn.execute("SELECT asset_key FROM asset_keys")}
     assert status == ("SUCCESS",)

@@ -9,8 +9,14 @@ PRINT_POOLS = "import json; from odoosh.staging.scrub.fakes import build_pools; 
 
 
 def pools_with_hash_seed(seed: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", PRINT_POOLS], env={**os.environ, "PYTHONHASHSEED": seed},
-                         capture_output=True, text=True, check=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_POOLS],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     return json.loads(out)
 
 

@@ -28,8 +28,15 @@ def clean_env(state: Path, **env: str) -> dict[str, str]:
 
 def run(args: list[str], state: Path, cwd: Path = REPO, timeout: float = 120, **env: str):
     """Run a command with stderr merged into stdout, as a terminal shows them."""
-    return subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout, env=clean_env(state, **env))
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        env=clean_env(state, **env),
+    )
 
 
 def cli(command: str, state: Path, **env: str):
@@ -46,7 +53,7 @@ def test_dev_without_a_command_lists_every_command():
     text = result.stdout + result.stderr
     assert "set -euo" not in text
     listed = [line.split()[0] for line in text.splitlines() if line.startswith("  ")]
-    assert listed == ["demo", "build", "urls", "down", "test", "test"]
+    assert listed == ["demo", "build", "urls", "down", "test", "test", "lint"]
     assert "  test --fast " in text
 
 
@@ -76,9 +83,18 @@ def test_demo_tells_that_its_own_ui_holds_the_port(tmp_path):
     state = tmp_path / "state"
     state.mkdir()
     port = process.free_port()
-    listener = subprocess.Popen([sys.executable, "-c", "import socket, sys, time\n"
-                                 f"s = socket.create_server(('127.0.0.1', {port}))\nprint('ready', flush=True)\n"
-                                 "time.sleep(600)"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    listener = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import socket, sys, time\n"
+            f"s = socket.create_server(('127.0.0.1', {port}))\nprint('ready', flush=True)\n"
+            "time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert listener.stdout.readline() == "ready\n"
         teardown.record_ui(state, listener.pid, f"http://127.0.0.1:{port}")
@@ -123,8 +139,9 @@ def test_a_build_that_crashes_exits_2_with_its_cause_last(tmp_path):
 
 def test_demo_does_not_start_the_ui_after_a_crashed_build(tmp_path):
     port = process.free_port()
-    result = run([str(REPO / "dev"), "demo"], tmp_path, timeout=300, ODOOSH_UI_PORT=str(port),
-                 ODOOSH_SANDBOX_SCALE="big")
+    result = run(
+        [str(REPO / "dev"), "demo"], tmp_path, timeout=300, ODOOSH_UI_PORT=str(port), ODOOSH_SANDBOX_SCALE="big"
+    )
     assert result.returncode == 2, result.stdout[-3000:]
     assert last_line(result) == "error: ValueError: could not convert string to float: 'big'"
     assert "Dagster UI" not in result.stdout
@@ -167,8 +184,12 @@ def fake_ui(tmp_path):
     state = tmp_path / "state"
     state.mkdir()
     seen = tmp_path / "state-dir-seen-at-sigterm"
-    proc = subprocess.Popen([sys.executable, "-c", FAKE_UI, str(state), str(seen)], stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FAKE_UI, str(state), str(seen)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert proc.stdout.readline() == "ready\n"  # its SIGTERM handler is installed
         yield state, proc, seen
@@ -191,8 +212,9 @@ def test_down_stops_the_recorded_ui_before_it_removes_the_state_dir(fake_ui):
 
 def test_down_leaves_a_process_alone_that_only_reuses_the_recorded_pid(fake_ui):
     state, proc, seen = fake_ui
-    (state / teardown.UI_RECORD).write_text(json.dumps(
-        {"pid": proc.pid, "process_start": process.start_time(proc.pid) - 1, "url": "http://127.0.0.1:3000"}))
+    (state / teardown.UI_RECORD).write_text(
+        json.dumps({"pid": proc.pid, "process_start": process.start_time(proc.pid) - 1, "url": "http://127.0.0.1:3000"})
+    )
     result = cli("down", state)
     assert result.returncode == 0, result.stdout
     assert "Dagster UI" not in result.stdout

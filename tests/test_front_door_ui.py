@@ -37,10 +37,18 @@ class Foreground:
     """The `ui` command in the foreground, its output read line by line."""
 
     def __init__(self, state, port, command):
-        code = ("import sys\nfrom odoosh_assets import cli\n"
-                f"cli.COMMANDS['ui'] = lambda: cli.ui({command!r})\nsys.exit(cli.main(['ui']))")
-        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, env=clean_env(state, ODOOSH_UI_PORT=str(port)))
+        code = (
+            "import sys\nfrom odoosh_assets import cli\n"
+            f"cli.COMMANDS['ui'] = lambda: cli.ui({command!r})\nsys.exit(cli.main(['ui']))"
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=clean_env(state, ODOOSH_UI_PORT=str(port)),
+        )
         self.lines = []
 
     def read_until(self, prefix: str, timeout: float = 60) -> str:

@@ -45,13 +45,23 @@ def odoosh_modules() -> list[str]:
 def test_every_odoosh_module_imports_without_the_dagster_layers():
     modules = odoosh_modules()
     assert len(modules) > 30 and "odoosh.staging.quarantine" in modules
-    result = subprocess.run([sys.executable, "-c", PROBE, ",".join(FORBIDDEN), *modules],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, ",".join(FORBIDDEN), *modules],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_probe_refuses_an_upper_layer():
     """The rule test itself can fail: a module that imports dagster is reported."""
-    result = subprocess.run([sys.executable, "-c", PROBE, ",".join(FORBIDDEN), "odoosh_assets.definitions"],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, ",".join(FORBIDDEN), "odoosh_assets.definitions"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "upper layer" in result.stdout

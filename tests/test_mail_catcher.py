@@ -49,8 +49,9 @@ def state_dir(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-def _message(subject: str, sender: str = "Ada Lovelace <ada@example.com>",
-             to: str = "Bob <bob@example.com>") -> EmailMessage:
+def _message(
+    subject: str, sender: str = "Ada Lovelace <ada@example.com>", to: str = "Bob <bob@example.com>"
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg.set_content("Amount due: 42 EUR\n")
@@ -74,14 +75,15 @@ def test_message_sent_over_smtp_appears_in_api(state_dir):
     msg.add_alternative("<p>Amount due: <b>42</b> EUR</p>", subtype="html")
     with smtplib.SMTP(endpoint.smtp_host, endpoint.smtp_port, timeout=10) as smtp:
         smtp.login("odoo", "any password")  # environments may keep credentials configured
-        smtp.send_message(msg, to_addrs=["bob@example.com", "carol@example.com", "dan@example.com",
-                                         "eve@example.com"])
+        smtp.send_message(msg, to_addrs=["bob@example.com", "carol@example.com", "dan@example.com", "eve@example.com"])
     client = endpoint.client()
 
     summary = client.wait_for(lambda m: m["Subject"] == "Invoice INV/2024/0001", timeout=5)
     assert summary["From"] == {"Name": "Ada Lovelace", "Address": "ada@example.com"}
-    assert summary["To"] == [{"Name": "Bob", "Address": "bob@example.com"},
-                             {"Name": "", "Address": "carol@example.com"}]
+    assert summary["To"] == [
+        {"Name": "Bob", "Address": "bob@example.com"},
+        {"Name": "", "Address": "carol@example.com"},
+    ]
     assert summary["Cc"] == [{"Name": "", "Address": "dan@example.com"}]
     assert summary["Bcc"] == [{"Name": "", "Address": "eve@example.com"}]  # envelope only
     assert summary["Snippet"] == "Amount due: 42 EUR"
@@ -222,9 +224,18 @@ def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir)
         assert not (state_dir / "other" / "mail" / PID_FILE).exists()
 
         result = subprocess.run(
-            [sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(state_dir / "cli"),
-             "--smtp-port", str(port)],
-            capture_output=True, text=True, timeout=20,
+            [
+                sys.executable,
+                "-m",
+                "odoosh.sandbox.mail_catcher",
+                "--state-dir",
+                str(state_dir / "cli"),
+                "--smtp-port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
     assert result.returncode == 2
     assert f"SMTP port {port} on 127.0.0.1 is already in use" in result.stderr
@@ -233,8 +244,12 @@ def test_configured_smtp_port_is_used_and_a_busy_one_is_a_clear_error(state_dir)
 
 def test_process_shuts_down_cleanly_on_sigterm(state_dir):
     directory = state_dir / "cli"
-    proc = subprocess.Popen([sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(directory)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 15
         while not (directory / PID_FILE).exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -273,8 +288,9 @@ def test_asset_sends_through_the_resource(state_dir):
         _send(mail.catcher().ensure_running(), _message("Welcome to staging"))
 
     with dg.instance_for_test() as instance:
-        result = dg.materialize([welcome_mail], instance=instance,
-                                resources={"mail": SandboxMailResource(state_dir=str(state_dir))})
+        result = dg.materialize(
+            [welcome_mail], instance=instance, resources={"mail": SandboxMailResource(state_dir=str(state_dir))}
+        )
 
     assert result.success
     client = SandboxCatcher(state_dir).ensure_running().client()

@@ -9,14 +9,22 @@ SETTINGS = {"base_url": "http://staging.test", "smtp_host": "127.0.0.1", "smtp_p
 
 def _production_like(conn) -> None:
     conn.execute("DELETE FROM ir_cron; DELETE FROM ir_mail_server; DELETE FROM ir_config_parameter")
-    conn.execute("INSERT INTO ir_model_data (module, name, model, res_id) VALUES ('base', 'autovacuum_job', 'ir.cron', 1)")
-    conn.execute("INSERT INTO ir_cron (id, cron_name, active, ir_actions_server_id, interval_type, numbercall, "
-                 "nextcall, priority, user_id) SELECT i, '{\"en_US\": \"job\"}', true, 1, 'days', -1, now(), 5, 1 "
-                 "FROM generate_series(1, 3) i")
-    conn.execute("INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_encryption, smtp_authentication, active) "
-                 "VALUES ('prod', 'smtp.example.org', 587, 'starttls', 'login', true)")
-    conn.execute("INSERT INTO ir_config_parameter (key, value) VALUES ('database.secret', 's'), "
-                 "('database.uuid', 'u'), ('database.enterprise_code', 'M123'), ('web.base.url', 'https://prod')")
+    conn.execute(
+        "INSERT INTO ir_model_data (module, name, model, res_id) VALUES ('base', 'autovacuum_job', 'ir.cron', 1)"
+    )
+    conn.execute(
+        "INSERT INTO ir_cron (id, cron_name, active, ir_actions_server_id, interval_type, numbercall, "
+        "nextcall, priority, user_id) SELECT i, '{\"en_US\": \"job\"}', true, 1, 'days', -1, now(), 5, 1 "
+        "FROM generate_series(1, 3) i"
+    )
+    conn.execute(
+        "INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_encryption, smtp_authentication, active) "
+        "VALUES ('prod', 'smtp.example.org', 587, 'starttls', 'login', true)"
+    )
+    conn.execute(
+        "INSERT INTO ir_config_parameter (key, value) VALUES ('database.secret', 's'), "
+        "('database.uuid', 'u'), ('database.enterprise_code', 'M123'), ('web.base.url', 'https://prod')"
+    )
     conn.execute("UPDATE fetchmail_server SET active = true")
 
 

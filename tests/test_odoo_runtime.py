@@ -106,9 +106,11 @@ def test_start_repairs_a_dead_pid_file(env, pg, fresh_db):
 
 
 def test_environment_survives_the_process_that_started_it(runtime, cleanup, pg, fresh_db):
-    starter = ("from pathlib import Path; from odoosh.odoo.runtime import OdooRuntime; "
-               f"OdooRuntime(Path({str(runtime.state_dir)!r})).environment('detached')"
-               f".start({pg.dsn(fresh_db)!r})")
+    starter = (
+        "from pathlib import Path; from odoosh.odoo.runtime import OdooRuntime; "
+        f"OdooRuntime(Path({str(runtime.state_dir)!r})).environment('detached')"
+        f".start({pg.dsn(fresh_db)!r})"
+    )
     env = runtime.environment("detached")
     cleanup(env)
     subprocess.run([sys.executable, "-c", starter], check=True, timeout=60)
@@ -137,8 +139,7 @@ def test_busy_port_is_a_clear_error(env, pg, fresh_db):
 
 
 def test_a_server_that_never_answers_is_killed(runtime, cleanup, tmp_path, pg, fresh_db):
-    hang = [sys.executable, "-c",
-            "import os, time; print('booting', os.getpid(), flush=True); time.sleep(60)"]
+    hang = [sys.executable, "-c", "import os, time; print('booting', os.getpid(), flush=True); time.sleep(60)"]
     env = replace(runtime.environment("hang"), command=hang, start_timeout=1)
     cleanup(env)
     expected = r"did not answer at .*/web/health within 1 s(.|\n)*booting"

@@ -64,9 +64,17 @@ def test_cluster_of_a_killed_run_is_stopped_and_removed_later(base, monkeypatch)
     """SIGKILL runs no cleanup: the quarantine cluster of a killed run, raw production data,
     would keep running. The next run finds it by its free lock, stops it and removes it."""
     run = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom odoosh.postgres.cluster import throwaway_cluster\n"
-         "with throwaway_cluster(base_dir=sys.argv[1]) as c:\n    print(c.root, flush=True)\n    time.sleep(600)",
-         str(base)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom odoosh.postgres.cluster import throwaway_cluster\n"
+            "with throwaway_cluster(base_dir=sys.argv[1]) as c:\n    print(c.root, flush=True)\n    time.sleep(600)",
+            str(base),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     root = Path(run.stdout.readline().strip())
     monkeypatch.setattr(scratch, "MIN_AGE_S", 0)
     try:

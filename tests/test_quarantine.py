@@ -75,7 +75,12 @@ def test_broken_constraints_are_named_without_values(pg, schema_and_copy):
         assert [f.split(":")[0] for f in failures] == ["x_branch_city_uniq on x_branch", "x_note_tag_fk on x_note"]
         assert not any("Same Town" in f for f in failures)
         # The proofs were rolled back: the quarantine still has no index and no constraint.
-        assert quarantine.execute("SELECT count(*) FROM pg_index WHERE indrelid::regclass::text LIKE 'x\\_%'").fetchone()[0] == 0
+        assert (
+            quarantine.execute("SELECT count(*) FROM pg_index WHERE indrelid::regclass::text LIKE 'x\\_%'").fetchone()[
+                0
+            ]
+            == 0
+        )
         assert quarantine.execute("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'x\\_%'").fetchone()[0] == 0
 
 
@@ -91,8 +96,15 @@ def _settings(work_dir: Path, policy_text: str, tmp_path: Path) -> quarantine.Qu
     extra = tmp_path / "policy.yaml"
     extra.write_text(policy_text)
     return quarantine.QuarantineSettings(
-        policy=load_policy([extra]), salt="salt", admin_password="pw", base_url="http://staging.test",
-        smtp_host="127.0.0.1", smtp_port=1025, jobs=2, work_dir=work_dir)
+        policy=load_policy([extra]),
+        salt="salt",
+        admin_password="pw",
+        base_url="http://staging.test",
+        smtp_host="127.0.0.1",
+        smtp_port=1025,
+        jobs=2,
+        work_dir=work_dir,
+    )
 
 
 def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_dir, tmp_path, monkeypatch):
@@ -108,8 +120,11 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
 
     out = work_dir / "scrubbed"
     broken = _settings(work_dir, "x_branch: {city: fake_city}\nx_tag: delete_rows\n", tmp_path)
-    with pytest.raises(PostgresError, match=r"broke 2 of production's constraints.*x_branch_city_uniq on x_branch.*"
-                                            r"x_note_tag_fk on x_note.*unique: true"):
+    with pytest.raises(
+        PostgresError,
+        match=r"broke 2 of production's constraints.*x_branch_city_uniq on x_branch.*"
+        r"x_note_tag_fk on x_note.*unique: true",
+    ):
         quarantine.quarantine(snapshot_dir, out, broken, Phases(lambda m: None))
     assert not out.exists()
 
@@ -127,8 +142,13 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
             assert conn.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'x_note_tag_fk'").fetchone()[0]
             assert conn.execute("SELECT count(DISTINCT city) FROM x_branch").fetchone()[0] == 600
             # The quarantine's tables were unlogged; staging's are all crash-safe.
-            assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence <> 'p' "
-                                "AND relnamespace = 'public'::regnamespace").fetchone()[0] == 0
+            assert (
+                conn.execute(
+                    "SELECT count(*) FROM pg_class WHERE relpersistence <> 'p' "
+                    "AND relnamespace = 'public'::regnamespace"
+                ).fetchone()[0]
+                == 0
+            )
     finally:
         pg.databases.drop(staging)
     # Both archives are under the manifest: a file lost in transit is named.

@@ -132,7 +132,11 @@ def test_wrong_production_dsn_says_what_is_wrong(prod, monkeypatch):
 def test_definitions_validate():
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, capture_output=True, text=True, env=env_without("DAGSTER_HOME"), timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env_without("DAGSTER_HOME"),
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -26,8 +26,9 @@ def _scrub(pg, db, policy, salt=SALT, admin_password="staging-pw"):
 def _persons_in_dump(pg, db) -> list[str]:
     """The filled persons' names and emails found anywhere in the database's data: a look
     that shares nothing with the leak gate."""
-    text = subprocess.run([pg_tool("pg_dump"), "--data-only", pg.dsn(db)],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [pg_tool("pg_dump"), "--data-only", pg.dsn(db)], capture_output=True, text=True, check=True
+    ).stdout
     return [v for p in odoo_fill.PERSONS for v in (p.name, p.email) if v in text]
 
 
@@ -47,8 +48,10 @@ def test_default_policy_covers_and_scrubs_every_schema(pg, copy_of, policy, key)
     with pg.connect(db) as conn:
         assert leaks.find_leaks(pg.dsn(db), SALT) == {}
         assert coverage.unclassified_columns(conn, policy) == []
-        assert neutralize.verify_neutralized(conn, base_url="http://staging.test",
-                                             smtp_host="127.0.0.1", smtp_port=1025) == []
+        assert (
+            neutralize.verify_neutralized(conn, base_url="http://staging.test", smtp_host="127.0.0.1", smtp_port=1025)
+            == []
+        )
     assert _persons_in_dump(pg, db) == []
 
 
@@ -74,7 +77,8 @@ def _partner_and_user_emails(pg, db):
     with pg.connect(db) as conn:
         return conn.execute(
             "SELECT p.email, u.login FROM res_partner p JOIN res_users u ON u.partner_id = p.id "
-            "WHERE u.login <> 'admin' ORDER BY u.id").fetchall()
+            "WHERE u.login <> 'admin' ORDER BY u.id"
+        ).fetchall()
 
 
 def test_fakes_are_deterministic_per_salt(pg, copy_of, policy):
@@ -82,12 +86,16 @@ def test_fakes_are_deterministic_per_salt(pg, copy_of, policy):
     with pg.connect(dbs[0]) as conn:  # users whose login is their partner's email
         for db in dbs:
             with pg.connect(db) as each:
-                each.execute("UPDATE res_users u SET login = p.email, partner_id = p.id FROM res_partner p "
-                             "WHERE p.id = u.id + 20 AND u.login <> 'admin'")
+                each.execute(
+                    "UPDATE res_users u SET login = p.email, partner_id = p.id FROM res_partner p "
+                    "WHERE p.id = u.id + 20 AND u.login <> 'admin'"
+                )
     for db, salt in zip(dbs, [SALT, SALT, "other-salt"], strict=True):
         _scrub(pg, db, policy, salt=salt)
     first, same, other = (_partner_and_user_emails(pg, db) for db in dbs)
-    assert len(first) == odoo_fill.ROWS - 1 and all(email == login and email.endswith("@example.com") for email, login in first)
+    assert len(first) == odoo_fill.ROWS - 1 and all(
+        email == login and email.endswith("@example.com") for email, login in first
+    )
     assert first == same
     assert all(a != b for a, b in zip(first, other, strict=True))
     del conn
@@ -119,10 +127,14 @@ def test_gate_sees_names_inside_free_text(pg, copy_of, policy):
         ids = [i for (i,) in conn.execute("SELECT id FROM ir_ui_view ORDER BY id LIMIT 3")]
         # ir_ui_view is kept whole: the scrub leaves whatever it holds, as it would a real leak.
         conn.execute("UPDATE ir_ui_view SET arch_prev = arch_prev || %s WHERE id = %s", (f" regards, {first}", ids[0]))
-        conn.execute("UPDATE ir_ui_view SET arch_db = jsonb_set(arch_db, '{fr_FR}', to_jsonb(%s::text)) WHERE id = %s",
-                     (f"<p>Cordialement,<br/>{second.upper()}</p>", ids[1]))
-        conn.execute("UPDATE ir_ui_view SET arch_prev = %s WHERE id = %s",
-                     ("<p>Sales Team: Purchase Order Confirmation, Jean-Luc O'Brien</p>", ids[2]))
+        conn.execute(
+            "UPDATE ir_ui_view SET arch_db = jsonb_set(arch_db, '{fr_FR}', to_jsonb(%s::text)) WHERE id = %s",
+            (f"<p>Cordialement,<br/>{second.upper()}</p>", ids[1]),
+        )
+        conn.execute(
+            "UPDATE ir_ui_view SET arch_prev = %s WHERE id = %s",
+            ("<p>Sales Team: Purchase Order Confirmation, Jean-Luc O'Brien</p>", ids[2]),
+        )
         conn.commit()
         assert leaks.find_leaks(pg.dsn(db), SALT) == {"ir_ui_view.arch_db": 1, "ir_ui_view.arch_prev": 1}
 
@@ -134,11 +146,15 @@ def test_own_company_name_is_no_leak(pg, copy_of, policy):
     person = odoo_fill.PERSONS[3].name
     with pg.connect(db) as conn:
         conn.execute("UPDATE res_company SET name = 'Humphries Trading Inc'")
-        conn.execute("UPDATE res_partner SET name = 'Humphries Trading Inc' "
-                     "WHERE id = (SELECT max(id) FROM res_partner WHERE is_company)")
+        conn.execute(
+            "UPDATE res_partner SET name = 'Humphries Trading Inc' "
+            "WHERE id = (SELECT max(id) FROM res_partner WHERE is_company)"
+        )
         ids = [i for (i,) in conn.execute("SELECT id FROM ir_ui_view ORDER BY id LIMIT 2")]
-        conn.execute("UPDATE ir_ui_view SET arch_prev = '<p>Welcome to Humphries Trading Inc Online</p>' WHERE id = %s",
-                     (ids[0],))
+        conn.execute(
+            "UPDATE ir_ui_view SET arch_prev = '<p>Welcome to Humphries Trading Inc Online</p>' WHERE id = %s",
+            (ids[0],),
+        )
         conn.commit()
         leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
@@ -155,8 +171,10 @@ def test_redact_gives_a_name_in_text_the_fake_of_the_person(pg, copy_of, policy)
         partner_id = conn.execute("SELECT id FROM res_partner WHERE NOT is_company ORDER BY id LIMIT 1").fetchone()[0]
         conn.execute("UPDATE res_partner SET name = %s WHERE id = %s", (name, partner_id))
         footer = {"en_US": f"Regards, {name}", "fr_FR": f"Cordialement, {name}"}
-        conn.execute("UPDATE res_company SET company_details = %s, report_footer = %s",
-                     (f"<p>Dear {name.upper().replace(' ', '&nbsp;')}, {name}'s order. Sales Team</p>", json.dumps(footer)))
+        conn.execute(
+            "UPDATE res_company SET company_details = %s, report_footer = %s",
+            (f"<p>Dear {name.upper().replace(' ', '&nbsp;')}, {name}'s order. Sales Team</p>", json.dumps(footer)),
+        )
         conn.commit()
         leaks.record_fingerprints(pg.dsn(db), SALT)
     _scrub(pg, db, policy)
@@ -176,8 +194,10 @@ def test_names_with_particles_are_found_and_replaced(pg, copy_of, policy):
         ids = [i for (i,) in conn.execute("SELECT id FROM res_partner WHERE NOT is_company ORDER BY id LIMIT 2")]
         for partner_id, name in zip(ids, names, strict=False):
             conn.execute("UPDATE res_partner SET name = %s WHERE id = %s", (name, partner_id))
-        conn.execute("UPDATE res_company SET company_details = "
-                     "'<p>Ask <b>Jan van der Berg</b> or Maria de los Angeles Garcia.</p>'")
+        conn.execute(
+            "UPDATE res_company SET company_details = "
+            "'<p>Ask <b>Jan van der Berg</b> or Maria de los Angeles Garcia.</p>'"
+        )
         conn.commit()
         leaks.record_fingerprints(pg.dsn(db), SALT)
     assert "res_company.company_details" in leaks.find_leaks(pg.dsn(db), SALT)
@@ -199,7 +219,10 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
     with pg.connect(db) as conn:
         ranges = chunks.split(conn, "res_partner")
     assert len(ranges) > 1 and ranges[0].first == 0
-    assert all(a.last == b.first for a, b in zip(ranges, ranges[1:], strict=False)) and sum(r.blocks for r in ranges) == ranges[-1].last
+    assert (
+        all(a.last == b.first for a, b in zip(ranges, ranges[1:], strict=False))
+        and sum(r.blocks for r in ranges) == ranges[-1].last
+    )
     assert leaks.find_leaks(pg.dsn(db), SALT) == whole
     _scrub(pg, db, policy)
     assert leaks.find_leaks(pg.dsn(db), SALT) == {}
@@ -207,8 +230,30 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
 
 
 # The aliases inside the scrub's and the gate's queries.
-ALIASES = ["c", "col", "d", "e", "f", "fp", "found", "g", "h", "hits", "j", "kind", "m", "n", "names", "r", "s",
-           "t", "v", "w", "words", "x"]
+ALIASES = [
+    "c",
+    "col",
+    "d",
+    "e",
+    "f",
+    "fp",
+    "found",
+    "g",
+    "h",
+    "hits",
+    "j",
+    "kind",
+    "m",
+    "n",
+    "names",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "words",
+    "x",
+]
 
 
 @pytest.mark.parametrize("blocks", [chunks.CHUNK_BLOCKS, 1])
@@ -221,9 +266,13 @@ def test_columns_named_like_the_queries_aliases(pg, copy_of, policy, tmp_path, m
     texts = [f"<p>Ask {p.name} at {p.email}</p>" for p in odoo_fill.PERSONS[:5]]
     with pg.connect(db) as conn:
         conn.execute(sql.SQL("CREATE TABLE x_alias (id serial, {})").format(columns))
-        conn.execute(sql.SQL("INSERT INTO x_alias ({}) SELECT {} FROM generate_series(0, 199) i").format(
-            sql.SQL(", ").join(map(sql.Identifier, ALIASES)),
-            sql.SQL(", ").join(sql.SQL("(%(texts)s::text[])[i %% 5 + 1]") for _ in ALIASES)), {"texts": texts})
+        conn.execute(
+            sql.SQL("INSERT INTO x_alias ({}) SELECT {} FROM generate_series(0, 199) i").format(
+                sql.SQL(", ").join(map(sql.Identifier, ALIASES)),
+                sql.SQL(", ").join(sql.SQL("(%(texts)s::text[])[i %% 5 + 1]") for _ in ALIASES),
+            ),
+            {"texts": texts},
+        )
         conn.commit()
         leaks.record_fingerprints(pg.dsn(db), SALT)
     assert {f"x_alias.{a}": 200 for a in ALIASES}.items() <= leaks.find_leaks(pg.dsn(db), SALT).items()

@@ -97,10 +97,12 @@ def test_log_clean_judges_entries_since_the_start_only(tmp_path):
     assert result.details["entries"] == 1 and result.details["errors"] == 0
 
     with log.open("a") as file:
-        file.write("2024-05-01 10:00:05,000 7 ERROR db odoo.sql_db: bad query: SELECT 1/0 \n"
-                   "Traceback (most recent call last):\n"
-                   "psycopg2.errors.DivisionByZero: division by zero\n"
-                   "2024-05-01 10:00:06,000 7 CRITICAL db odoo.service.server: Failed to initialize \n")
+        file.write(
+            "2024-05-01 10:00:05,000 7 ERROR db odoo.sql_db: bad query: SELECT 1/0 \n"
+            "Traceback (most recent call last):\n"
+            "psycopg2.errors.DivisionByZero: division by zero\n"
+            "2024-05-01 10:00:06,000 7 CRITICAL db odoo.service.server: Failed to initialize \n"
+        )
     result = log_clean(log, since)
     assert not result.passed
     assert result.details["errors"] == 2 and result.details["entries"] == 3

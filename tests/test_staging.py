@@ -31,8 +31,16 @@ pytestmark = pytest.mark.servers  # a sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 PIPELINE = dg.AssetSelection.assets(prod_snapshot, scrubbed_dump, staging_database)
-ALL_CHECKS = {"smoke_http", "smoke_users", "smoke_modules", "smoke_logs",
-              "pii_coverage", "pii_leak", "neutralized", "mail_caught"}
+ALL_CHECKS = {
+    "smoke_http",
+    "smoke_users",
+    "smoke_modules",
+    "smoke_logs",
+    "pii_coverage",
+    "pii_leak",
+    "neutralized",
+    "mail_caught",
+}
 
 
 def production_pii(dsn: str) -> set[str]:
@@ -76,8 +84,11 @@ def box():
 
 def test_staging_is_scrubbed_neutralized_and_smoke_tested(box):
     result = box.first_result
-    checks = {e.check_name: e for e in result.get_asset_check_evaluations()
-              if e.asset_key.to_user_string() in ("scrubbed_dump", "staging_database")}
+    checks = {
+        e.check_name: e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() in ("scrubbed_dump", "staging_database")
+    }
     assert result.success
     assert set(checks) == ALL_CHECKS
     assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
@@ -180,9 +191,11 @@ def test_killed_restore_leaves_staging_intact(box):
     staging_dsn = staging.dsn()
     before = database_oid(staging_dsn)
     with connect(staging.server().admin_dsn, autocommit=True) as conn:
-        restoring = lambda: conn.execute(  # noqa: E731
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s",
-            (staging.database + "%odoosh_new",)).fetchone() is not None
+
+        def restoring() -> bool:
+            query = "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pg_restore' AND datname LIKE %s"
+            return conn.execute(query, (staging.database + "%odoosh_new",)).fetchone() is not None
+
         assert _kill_run_when(box, "staging_database", restoring), "the restore never started"
     assert database_oid(staging_dsn) == before
     assert smoke.users_exist(staging_dsn).passed
@@ -210,10 +223,20 @@ def _kill_run_when(box, asset: str, reached: Callable[[], bool], timeout: float 
     dagster_home = box.state_dir / f"dagster-kill-{asset}"
     dagster_home.mkdir()
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize",
-         "-m", "odoosh_assets.definitions", "--select", asset],
-        cwd=REPO, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "odoosh_assets.definitions",
+            "--select",
+            asset,
+        ],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -233,8 +256,10 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
     prod_db = copy_of(key)
     staging_db = f"staging_{key}"
     with pg.connect(prod_db, autocommit=True) as conn:  # the dumps have no module rows
-        conn.execute("INSERT INTO ir_module_module (name, state) VALUES ('base', 'installed'), "
-                     "('web', 'installed'), ('mail', 'installed')")
+        conn.execute(
+            "INSERT INTO ir_module_module (name, state) VALUES ('base', 'installed'), "
+            "('web', 'installed'), ('mail', 'installed')"
+        )
     secrets = {"ODOOSH_STAGING_ADMIN_PASSWORD": "staging-admin-pw", "ODOOSH_SCRUB_SALT": "a-salt-from-the-vault"}
     with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db), ODOOSH_STAGING_DSN=pg.dsn(staging_db), **secrets) as box:
         result = box.run(dg.AssetSelection.assets(production_database, prod_snapshot, scrubbed_dump, staging_database))
@@ -242,8 +267,9 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
         assert result.success
         assert set(checks) == ALL_CHECKS
         assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
-        text = subprocess.run([pg_tool("pg_dump"), "--data-only", pg.dsn(staging_db)],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            [pg_tool("pg_dump"), "--data-only", pg.dsn(staging_db)], capture_output=True, text=True, check=True
+        ).stdout
         assert not (box.state_dir / "clusters" / "staging").exists()  # the configured server was used
     pg.databases.drop(staging_db)
     # An independent look at everything staging holds: no filled person's name or email anywhere.
@@ -255,11 +281,19 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
 def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):
     """Snapshots and scrubbed dumps in S3-compatible storage (a loopback moto server)."""
     bucket = f"odoosh-{uuid.uuid4().hex[:12]}"
-    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket=bucket)
-    stores = {"ODOOSH_PROD_ARTIFACTS": f"s3://{bucket}/prod", "ODOOSH_SCRUBBED_ARTIFACTS": f"s3://{bucket}/scrubbed",
-              "ODOOSH_S3_ENDPOINT_URL": moto_endpoint}
+    stores = {
+        "ODOOSH_PROD_ARTIFACTS": f"s3://{bucket}/prod",
+        "ODOOSH_SCRUBBED_ARTIFACTS": f"s3://{bucket}/scrubbed",
+        "ODOOSH_S3_ENDPOINT_URL": moto_endpoint,
+    }
     with sandbox(**stores, **fake_aws) as box:
         result = box.run(dg.AssetSelection.groups("production", "staging"))
         assert result.success

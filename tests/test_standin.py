@@ -59,11 +59,13 @@ def launch(tmp_path):
     def launch(dsn: str, **options) -> Standin:
         n = len(processes)
         config_file = tmp_path / f"odoo{n}.conf"
-        config = OdooConfig.from_dsn(dsn, http_port=free_port(), logfile=str(tmp_path / f"odoo{n}.log"),
-                                     **options)
+        config = OdooConfig.from_dsn(dsn, http_port=free_port(), logfile=str(tmp_path / f"odoo{n}.log"), **options)
         write_odoo_config(config, config_file)
-        process = subprocess.Popen([sys.executable, "-m", "odoosh.sandbox.standin", "-c", str(config_file)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "odoosh.sandbox.standin", "-c", str(config_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         processes.append(process)
         standin = Standin(process, f"http://127.0.0.1:{config.http_port}", Path(config.logfile))
         deadline = time.monotonic() + 15
@@ -94,14 +96,29 @@ def unreachable_dsn(pg, fresh_db):
 
 
 def test_config_renders_odoo_keys_and_reads_back(tmp_path):
-    config = OdooConfig.from_dsn("host=/run/pg port=5433 user=odoo password=s3cret dbname=pr-42",
-                                 http_port=8123, logfile="/var/log/odoo.log", smtp_port=1025)
+    config = OdooConfig.from_dsn(
+        "host=/run/pg port=5433 user=odoo password=s3cret dbname=pr-42",
+        http_port=8123,
+        logfile="/var/log/odoo.log",
+        smtp_port=1025,
+    )
     text = render_odoo_config(config)
     assert text.splitlines()[1] == "[options]"
-    for line in ("db_host = /run/pg", "db_port = 5433", "db_user = odoo", "db_password = s3cret",
-                 "db_name = pr-42", r"dbfilter = ^pr\-42$", "list_db = False", "http_interface = 127.0.0.1",
-                 "http_port = 8123", "logfile = /var/log/odoo.log", "smtp_port = 1025", "without_demo = True",
-                 "workers = 0"):
+    for line in (
+        "db_host = /run/pg",
+        "db_port = 5433",
+        "db_user = odoo",
+        "db_password = s3cret",
+        "db_name = pr-42",
+        r"dbfilter = ^pr\-42$",
+        "list_db = False",
+        "http_interface = 127.0.0.1",
+        "http_port = 8123",
+        "logfile = /var/log/odoo.log",
+        "smtp_port = 1025",
+        "without_demo = True",
+        "workers = 0",
+    ):
         assert line in text.splitlines()
     assert re.search(r"^admin_passwd = \S{20,}$", text, re.M), "a random master password, not 'admin'"
     assert "email_from" not in text, "unset options are left out, not written as False"
@@ -114,8 +131,10 @@ def test_config_renders_odoo_keys_and_reads_back(tmp_path):
 
 def test_config_reads_odoo_saved_values(tmp_path):
     path = tmp_path / "odoo.conf"
-    path.write_text("[options]\ndb_name = prod\ndb_host = False\ndb_port = False\nproxy_mode = true\n"
-                    "addons_path = /opt/addons\nhttp_port = 8069\n")
+    path.write_text(
+        "[options]\ndb_name = prod\ndb_host = False\ndb_port = False\nproxy_mode = true\n"
+        "addons_path = /opt/addons\nhttp_port = 8069\n"
+    )
     config = read_odoo_config(path)
     assert (config.db_name, config.db_host, config.db_port, config.proxy_mode) == ("prod", None, None, True)
     path.write_text("[options]\ndb_name = prod\nhttp_port = eighty\n")
@@ -155,8 +174,10 @@ def test_db_server_status_reports_the_database_like_odoo(launch, pg, fresh_db, u
 def test_login_page_shows_the_company_name(launch, pg, fresh_db):
     with pg.connect(fresh_db) as conn:
         conn.execute(odoo16_tables.RES_COMPANY)
-        conn.execute("INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
-                     "VALUES (2, 'Second', 2, 1, 'Blank'), (1, 'Müller & Söhne <GmbH>', 1, 1, 'Blank')")
+        conn.execute(
+            "INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
+            "VALUES (2, 'Second', 2, 1, 'Blank'), (1, 'Müller & Söhne <GmbH>', 1, 1, 'Blank')"
+        )
     standin = launch(pg.dsn(fresh_db))
     status, page, final_url = get(standin.url + "/")
     assert status == 200 and final_url == standin.url + "/web/login"
@@ -167,8 +188,10 @@ def test_login_page_shows_the_company_name(launch, pg, fresh_db):
 def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     with pg.connect(fresh_db) as conn:
         conn.execute(odoo16_tables.RES_COMPANY)
-        conn.execute("INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
-                     "VALUES (1, 'ACME', 1, 1, 'Blank')")
+        conn.execute(
+            "INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) "
+            "VALUES (1, 'ACME', 1, 1, 'Blank')"
+        )
     standin = launch(pg.dsn(fresh_db))
     get(standin.url + "/web/login")
     get(standin.url + "/nowhere")

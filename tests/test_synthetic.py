@@ -16,50 +16,145 @@ from odoosh.sandbox.synthetic.generate import STEPS
 ODOO16_DUMP = Path(__file__).resolve().parent / "data" / "odoo-schemas" / "odoo16-maaranodoo-mmdb.sql"
 
 REQUIRED_TABLES = {
-    "res_company", "res_partner", "res_users", "res_users_apikeys", "hr_employee", "res_partner_bank",
-    "mail_message", "mail_mail", "mail_tracking_value", "crm_lead", "ir_attachment", "ir_cron",
-    "ir_mail_server", "ir_config_parameter", "ir_module_module", "fetchmail_server", "payment_provider",
-    "mail_template", "iap_account", "website", "auth_oauth_provider", "delivery_carrier", "ir_act_server",
-    "auth_totp_device", "res_users_log", "hr_applicant", "google_calendar_credentials", "ir_model_data",
+    "res_company",
+    "res_partner",
+    "res_users",
+    "res_users_apikeys",
+    "hr_employee",
+    "res_partner_bank",
+    "mail_message",
+    "mail_mail",
+    "mail_tracking_value",
+    "crm_lead",
+    "ir_attachment",
+    "ir_cron",
+    "ir_mail_server",
+    "ir_config_parameter",
+    "ir_module_module",
+    "fetchmail_server",
+    "payment_provider",
+    "mail_template",
+    "iap_account",
+    "website",
+    "auth_oauth_provider",
+    "delivery_carrier",
+    "ir_act_server",
+    "auth_totp_device",
+    "res_users_log",
+    "hr_applicant",
+    "google_calendar_credentials",
+    "ir_model_data",
 }
 
 # PII columns (DESIGN.md, "PII in Odoo") and the least share of rows that must hold a value.
 # Below 0.5 where Odoo fills the column for some records only (VAT: companies; 2FA: some users;
 # x_ columns: custom fields an admin added to production).
 PII = {
-    "res_partner": {"name": .95, "display_name": .95, "email": .95, "email_normalized": .95, "phone": .95,
-                    "mobile": .5, "phone_sanitized": .95, "street": .95, "street2": .25, "zip": .95, "city": .95,
-                    "vat": .15, "company_registry": .15, "website": .2, "comment": .25, "ref": .15,
-                    "function": .7, "partner_latitude": .2, "partner_longitude": .2, "x_date_of_birth": .25,
-                    "x_private_notes": .15},
-    "res_users": {"login": 1, "password": .95, "signature": .95, "totp_secret": .05, "oauth_uid": .03,
-                  "oauth_access_token": .03, "microsoft_calendar_token": .03, "microsoft_calendar_rtoken": .03},
+    "res_partner": {
+        "name": 0.95,
+        "display_name": 0.95,
+        "email": 0.95,
+        "email_normalized": 0.95,
+        "phone": 0.95,
+        "mobile": 0.5,
+        "phone_sanitized": 0.95,
+        "street": 0.95,
+        "street2": 0.25,
+        "zip": 0.95,
+        "city": 0.95,
+        "vat": 0.15,
+        "company_registry": 0.15,
+        "website": 0.2,
+        "comment": 0.25,
+        "ref": 0.15,
+        "function": 0.7,
+        "partner_latitude": 0.2,
+        "partner_longitude": 0.2,
+        "x_date_of_birth": 0.25,
+        "x_private_notes": 0.15,
+    },
+    "res_users": {
+        "login": 1,
+        "password": 0.95,
+        "signature": 0.95,
+        "totp_secret": 0.05,
+        "oauth_uid": 0.03,
+        "oauth_access_token": 0.03,
+        "microsoft_calendar_token": 0.03,
+        "microsoft_calendar_rtoken": 0.03,
+    },
     "res_users_apikeys": {"key": 1, "index": 1},
     "auth_totp_device": {"key": 1, "index": 1},
     "google_calendar_credentials": {"calendar_rtoken": 1, "calendar_token": 1, "calendar_cal_id": 1},
-    "hr_employee": {"name": 1, "work_email": 1, "work_phone": 1, "mobile_phone": .5, "birthday": 1,
-                    "place_of_birth": 1, "ssnid": 1, "sinid": 1, "identification_id": 1, "passport_id": 1,
-                    "permit_no": .4, "visa_no": .4, "spouse_complete_name": .4, "spouse_birthdate": .4,
-                    "emergency_contact": 1, "emergency_phone": 1, "bank_account_id": 1, "barcode": 1,
-                    "pin": 1, "notes": 1, "additional_note": 1, "study_school": 1, "address_home_id": 1},
+    "hr_employee": {
+        "name": 1,
+        "work_email": 1,
+        "work_phone": 1,
+        "mobile_phone": 0.5,
+        "birthday": 1,
+        "place_of_birth": 1,
+        "ssnid": 1,
+        "sinid": 1,
+        "identification_id": 1,
+        "passport_id": 1,
+        "permit_no": 0.4,
+        "visa_no": 0.4,
+        "spouse_complete_name": 0.4,
+        "spouse_birthdate": 0.4,
+        "emergency_contact": 1,
+        "emergency_phone": 1,
+        "bank_account_id": 1,
+        "barcode": 1,
+        "pin": 1,
+        "notes": 1,
+        "additional_note": 1,
+        "study_school": 1,
+        "address_home_id": 1,
+    },
     "res_partner_bank": {"acc_number": 1, "sanitized_acc_number": 1, "acc_holder_name": 1},
-    "mail_message": {"body": .8, "email_from": 1, "reply_to": .8, "subject": .4, "record_name": 1},
-    "mail_mail": {"body_html": 1, "email_to": 1, "email_cc": .15, "headers": 1},
-    "mail_tracking_value": {"new_value_char": .6},
-    "crm_lead": {"name": 1, "contact_name": .8, "partner_name": .8, "email_from": 1, "email_normalized": 1,
-                 "phone": 1, "mobile": .6, "phone_sanitized": 1, "street": 1, "zip": 1, "city": 1,
-                 "description": 1, "function": .8, "website": .5, "x_referrer_email": .2},
-    "hr_applicant": {"partner_name": 1, "email_from": 1, "partner_phone": 1, "partner_mobile": 1,
-                     "linkedin_profile": 1, "description": 1},
-    "ir_attachment": {"name": 1, "index_content": .85, "checksum": .85, "db_datas": .3, "store_fname": .4},
+    "mail_message": {"body": 0.8, "email_from": 1, "reply_to": 0.8, "subject": 0.4, "record_name": 1},
+    "mail_mail": {"body_html": 1, "email_to": 1, "email_cc": 0.15, "headers": 1},
+    "mail_tracking_value": {"new_value_char": 0.6},
+    "crm_lead": {
+        "name": 1,
+        "contact_name": 0.8,
+        "partner_name": 0.8,
+        "email_from": 1,
+        "email_normalized": 1,
+        "phone": 1,
+        "mobile": 0.6,
+        "phone_sanitized": 1,
+        "street": 1,
+        "zip": 1,
+        "city": 1,
+        "description": 1,
+        "function": 0.8,
+        "website": 0.5,
+        "x_referrer_email": 0.2,
+    },
+    "hr_applicant": {
+        "partner_name": 1,
+        "email_from": 1,
+        "partner_phone": 1,
+        "partner_mobile": 1,
+        "linkedin_profile": 1,
+        "description": 1,
+    },
+    "ir_attachment": {"name": 1, "index_content": 0.85, "checksum": 0.85, "db_datas": 0.3, "store_fname": 0.4},
 }
 
 # Free text and HTML that must carry contact details, with the share of non-empty rows that must.
 FREE_TEXT = [
-    ("mail_message", "body", .99), ("mail_mail", "body_html", .99), ("res_partner", "comment", .99),
-    ("res_partner", "x_private_notes", .99), ("crm_lead", "description", .99),
-    ("hr_applicant", "description", .99), ("hr_employee", "notes", .99), ("hr_employee", "additional_note", .99),
-    ("res_users", "signature", .99), ("ir_attachment", "index_content", .99),
+    ("mail_message", "body", 0.99),
+    ("mail_mail", "body_html", 0.99),
+    ("res_partner", "comment", 0.99),
+    ("res_partner", "x_private_notes", 0.99),
+    ("crm_lead", "description", 0.99),
+    ("hr_applicant", "description", 0.99),
+    ("hr_employee", "notes", 0.99),
+    ("hr_employee", "additional_note", 0.99),
+    ("res_users", "signature", 0.99),
+    ("ir_attachment", "index_content", 0.99),
 ]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"\+\d{1,3}(?: ?\d){6,14}")
@@ -104,12 +199,18 @@ def db_columns(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
 
 
 def table_digests(conn: psycopg.Connection) -> dict[str, str]:
-    tables = [t for t, in conn.execute(
-        "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'")]
+    tables = [
+        t
+        for (t,) in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+        )
+    ]
     return {
-        table: conn.execute(sql.SQL(
-            "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY {} AS t"
-        ).format(sql.Identifier(table))).fetchone()[0]
+        table: conn.execute(
+            sql.SQL("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY {} AS t").format(
+                sql.Identifier(table)
+            )
+        ).fetchone()[0]
         for table in tables
     }
 
@@ -124,15 +225,17 @@ def test_schema_is_a_faithful_subset_of_odoo_16(pg, synthetic):
     assert {"crm_lead", "crm_stage", "delivery_carrier"} == ours.keys() - reference.keys()
     mismatches = {
         (table, column): (type_, reference[table].get(column))
-        for table, columns in ours.items() if table in reference
+        for table, columns in ours.items()
+        if table in reference
         for column, type_ in columns.items()
         if reference[table].get(column) != type_ and not column.startswith("x_")
     }
     assert mismatches == {}
     with pg.connect(name) as conn:  # custom columns are declared as Odoo declares them
         custom = {(t, c) for t, columns in ours.items() for c in columns if c.startswith("x_")}
-        declared = set(conn.execute(
-            "SELECT replace(model, '.', '_'), name FROM ir_model_fields WHERE state = 'manual'").fetchall())
+        declared = set(
+            conn.execute("SELECT replace(model, '.', '_'), name FROM ir_model_fields WHERE state = 'manual'").fetchall()
+        )
     assert custom and custom == declared
     for table, columns in PII.items():
         assert columns.keys() <= ours[table].keys(), table
@@ -144,8 +247,12 @@ def test_schema_is_a_faithful_subset_of_odoo_16(pg, synthetic):
 def test_every_table_is_filled_and_counted(pg, synthetic):
     name, rows = synthetic
     with pg.connect(name) as conn:
-        tables = {t for t, in conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'")}
+        tables = {
+            t
+            for (t,) in conn.execute(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+            )
+        }
     assert rows.keys() == tables == {t for _, step_tables in STEPS for t in step_tables}
     assert all(count > 0 for count in rows.values()), rows
     assert 1900 <= rows["res_partner"] <= 2100 and rows["mail_message"] == 10_000
@@ -157,9 +264,11 @@ def test_pii_columns_are_filled(pg, synthetic):
     with pg.connect(name) as conn:
         for table, columns in PII.items():
             for column, least in columns.items():
-                filled, total = conn.execute(sql.SQL(
-                    "SELECT count(*) FILTER (WHERE nullif({c}::text, '') IS NOT NULL), count(*) FROM {t}"
-                ).format(c=sql.Identifier(column), t=sql.Identifier(table))).fetchone()
+                filled, total = conn.execute(
+                    sql.SQL(
+                        "SELECT count(*) FILTER (WHERE nullif({c}::text, '') IS NOT NULL), count(*) FROM {t}"
+                    ).format(c=sql.Identifier(column), t=sql.Identifier(table))
+                ).fetchone()
                 if filled < least * total:
                     short[table, column] = f"{filled}/{total}"
     assert short == {}
@@ -169,8 +278,14 @@ def test_free_text_carries_emails_and_phone_numbers(pg, synthetic):
     name, _ = synthetic
     with pg.connect(name) as conn:
         for table, column, least in FREE_TEXT:
-            texts = [t for t, in conn.execute(sql.SQL("SELECT {c} FROM {t} WHERE nullif({c}, '') IS NOT NULL").format(
-                c=sql.Identifier(column), t=sql.Identifier(table)))]
+            texts = [
+                t
+                for (t,) in conn.execute(
+                    sql.SQL("SELECT {c} FROM {t} WHERE nullif({c}, '') IS NOT NULL").format(
+                        c=sql.Identifier(column), t=sql.Identifier(table)
+                    )
+                )
+            ]
             with_both = sum(1 for t in texts if EMAIL.search(t) and PHONE.search(t))
             assert texts and with_both >= least * len(texts), (table, column, with_both, len(texts))
         # message bodies quote their author's real email and phone, as people sign their mail
@@ -238,6 +353,7 @@ def test_references_resolve(pg, synthetic):
 def test_technical_rows_look_like_production(pg, synthetic):
     name, _ = synthetic
     with pg.connect(name) as conn:
+
         def one(query):
             return conn.execute(query).fetchone()
 
@@ -247,8 +363,22 @@ def test_technical_rows_look_like_production(pg, synthetic):
         assert one("SELECT count(*) FROM res_users WHERE share AND active")[0] >= 20
         assert one("SELECT name = (SELECT name FROM res_partner WHERE id = 1) FROM res_company") == (True,)
         modules = dict(conn.execute("SELECT name, state FROM ir_module_module").fetchall())
-        expected = {"base", "web", "mail", "contacts", "crm", "hr", "payment", "website", "iap", "auth_totp",
-                    "calendar", "auth_oauth", "delivery", "google_calendar"}
+        expected = {
+            "base",
+            "web",
+            "mail",
+            "contacts",
+            "crm",
+            "hr",
+            "payment",
+            "website",
+            "iap",
+            "auth_totp",
+            "calendar",
+            "auth_oauth",
+            "delivery",
+            "google_calendar",
+        }
         assert expected <= modules.keys() and set(modules.values()) == {"installed"}
         params = dict(conn.execute("SELECT key, value FROM ir_config_parameter").fetchall())
         assert params["web.base.url"] == "http://localhost:8069"
@@ -257,20 +387,35 @@ def test_technical_rows_look_like_production(pg, synthetic):
         assert one("""SELECT c.active, a.code FROM ir_cron AS c
                         JOIN ir_act_server AS a ON a.id = c.ir_actions_server_id
                         JOIN ir_model_data AS d ON d.res_id = c.id AND d.model = 'ir.cron'
-                       WHERE d.module = 'base' AND d.name = 'autovacuum_job'""") == (True, "model._run_vacuum_cleaner()")
+                       WHERE d.module = 'base' AND d.name = 'autovacuum_job'""") == (
+            True,
+            "model._run_vacuum_cleaner()",
+        )
         assert one("SELECT count(*) = count(*) FILTER (WHERE active) AND count(*) > 3 FROM ir_cron") == (True,)
-        assert one("SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host <> '' "
-                   "AND coalesce(smtp_pass, google_gmail_refresh_token) <> ''")[0] == 2
+        assert (
+            one(
+                "SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host <> '' "
+                "AND coalesce(smtp_pass, google_gmail_refresh_token) <> ''"
+            )[0]
+            == 2
+        )
         assert one("SELECT count(*) FROM fetchmail_server WHERE active AND password <> ''")[0] >= 1
-        assert one("SELECT count(*) FROM payment_provider WHERE state = 'enabled' "
-                   "AND coalesce(stripe_secret_key, paypal_pdt_token) <> ''")[0] == 2
+        assert (
+            one(
+                "SELECT count(*) FROM payment_provider WHERE state = 'enabled' "
+                "AND coalesce(stripe_secret_key, paypal_pdt_token) <> ''"
+            )[0]
+            == 2
+        )
         assert one("SELECT bool_and(account_token <> '') FROM iap_account") == (True,)
         assert one("SELECT domain LIKE 'https://www.%' FROM website") == (True,)
         assert one("SELECT count(*) FROM auth_oauth_provider WHERE enabled AND client_id <> ''")[0] == 1
         assert one("SELECT bool_and(prod_environment) FROM delivery_carrier") == (True,)
         assert one("SELECT bool_and(mail_server_id IS NOT NULL) FROM mail_template") == (True,)
         assert one("SELECT count(*) FROM mail_ice_server WHERE credential <> ''")[0] == 1
-        assert one("SELECT bool_and(password LIKE '$pbkdf2-sha512$%') FROM res_users WHERE password IS NOT NULL") == (True,)
+        assert one("SELECT bool_and(password LIKE '$pbkdf2-sha512$%') FROM res_users WHERE password IS NOT NULL") == (
+            True,
+        )
 
 
 def test_same_seed_same_database(pg, synthetic, fresh_db):

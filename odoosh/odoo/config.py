@@ -23,10 +23,15 @@ from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 # libpq DSN parameter -> Odoo option; Odoo's config file cannot express any other parameter.
-_DSN_OPTIONS = {"host": "db_host", "port": "db_port", "user": "db_user", "password": "db_password",
-                "dbname": "db_name", "sslmode": "db_sslmode"}
-_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
-             "0": False, "no": False, "false": False, "off": False}
+_DSN_OPTIONS = {
+    "host": "db_host",
+    "port": "db_port",
+    "user": "db_user",
+    "password": "db_password",
+    "dbname": "db_name",
+    "sslmode": "db_sslmode",
+}
+_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True, "0": False, "no": False, "false": False, "off": False}
 _UNSET = ("", "False", "None")  # how Odoo's own `--save` wrote unset options before 19.0
 
 
@@ -84,9 +89,14 @@ class OdooConfig:
 
     def dsn(self, dbname: str | None = None) -> str:
         """libpq DSN of the configured database (or of `dbname` on the same server)."""
-        params = {"host": self.db_host, "port": self.db_port, "user": self.db_user,
-                  "password": self.db_password, "dbname": dbname or self.db_name,
-                  "sslmode": self.db_sslmode}
+        params = {
+            "host": self.db_host,
+            "port": self.db_port,
+            "user": self.db_user,
+            "password": self.db_password,
+            "dbname": dbname or self.db_name,
+            "sslmode": self.db_sslmode,
+        }
         return make_conninfo(**{key: value for key, value in params.items() if value is not None})
 
 
@@ -94,8 +104,7 @@ def render_odoo_config(config: OdooConfig) -> str:
     """The config file's text; `dbfilter` pins the web client to the configured database."""
     options = {f.name: getattr(config, f.name) for f in fields(config)}
     options["dbfilter"] = f"^{re.escape(config.db_name)}$"
-    lines = ["; written by odoosh (odoosh/odoo_config.py): edits are lost on the next start",
-             "[options]"]
+    lines = ["; written by odoosh (odoosh/odoo_config.py): edits are lost on the next start", "[options]"]
     for key, value in options.items():
         if value is None:
             continue
@@ -133,10 +142,13 @@ def read_odoo_config(path: Path | str) -> OdooConfig:
     if not options.get("db_name") or options["db_name"] in _UNSET:
         raise OdooConfigError(f"{path} sets no db_name; the platform runs Odoo on one database.")
     hints = get_type_hints(OdooConfig)
-    return OdooConfig(**{
-        f.name: _parse_value(f.name, options[f.name], hints[f.name])
-        for f in fields(OdooConfig) if f.name in options
-    })
+    return OdooConfig(
+        **{
+            f.name: _parse_value(f.name, options[f.name], hints[f.name])
+            for f in fields(OdooConfig)
+            if f.name in options
+        }
+    )
 
 
 def _parse_value(key: str, raw: str, hint) -> object:

@@ -9,8 +9,16 @@ from psycopg import sql
 
 # The tables where Odoo keeps most personal data (DESIGN.md, "PII in Odoo").
 PII_TABLES = (
-    "res_partner", "res_users", "res_users_apikeys", "hr_employee", "res_partner_bank",
-    "mail_message", "mail_mail", "mail_tracking_value", "crm_lead", "ir_attachment",
+    "res_partner",
+    "res_users",
+    "res_users_apikeys",
+    "hr_employee",
+    "res_partner_bank",
+    "mail_message",
+    "mail_mail",
+    "mail_tracking_value",
+    "crm_lead",
+    "ir_attachment",
 )
 
 
@@ -39,7 +47,6 @@ def statistics(conn: psycopg.Connection) -> DatabaseStatistics:
         if table in present
     }
     modules = [
-        name
-        for (name,) in conn.execute("SELECT name FROM ir_module_module WHERE state = 'installed' ORDER BY name")
+        name for (name,) in conn.execute("SELECT name FROM ir_module_module WHERE state = 'installed' ORDER BY name")
     ]
     return DatabaseStatistics(size, pretty, modules, rows)

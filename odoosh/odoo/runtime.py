@@ -29,8 +29,20 @@ from odoosh.process import ProcessError, free_port, port_in_use
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # Options the runtime derives from the DSN and the environment itself, not from start()'s caller.
-MANAGED_OPTIONS = frozenset({"db_name", "db_host", "db_port", "db_user", "db_password", "db_sslmode",
-                             "http_interface", "http_port", "logfile", "data_dir"})
+MANAGED_OPTIONS = frozenset(
+    {
+        "db_name",
+        "db_host",
+        "db_port",
+        "db_user",
+        "db_password",
+        "db_sslmode",
+        "http_interface",
+        "http_port",
+        "logfile",
+        "data_dir",
+    }
+)
 logger = logging.getLogger(__name__)
 
 
@@ -109,8 +121,9 @@ class OdooEnvironment:
         pid = state.get("pid")
         return pid is not None and process.start_time(pid) == state.get("process_start")
 
-    def start(self, dsn: str, *, options: Mapping[str, Any] | None = None,
-              log: Callable[[str], None] = logger.info) -> OdooEnvironment:
+    def start(
+        self, dsn: str, *, options: Mapping[str, Any] | None = None, log: Callable[[str], None] = logger.info
+    ) -> OdooEnvironment:
         """Run Odoo on the database of `dsn`; `options` are further `OdooConfig` fields.
 
         A server already running with the same config is left alone; with another config it is
@@ -127,8 +140,12 @@ class OdooEnvironment:
         if "admin_passwd" not in options and (kept := self._kept_admin_passwd()):
             options["admin_passwd"] = kept
         config = OdooConfig.from_dsn(
-            dsn, http_interface=self.http_interface, http_port=self._port(running),
-            logfile=str(self.log_file), data_dir=str(self.directory / "data"), **options,
+            dsn,
+            http_interface=self.http_interface,
+            http_port=self._port(running),
+            logfile=str(self.log_file),
+            data_dir=str(self.directory / "data"),
+            **options,
         )
         if running:
             if self.config_file.is_file() and self.config_file.read_text() == render_odoo_config(config):
@@ -136,8 +153,10 @@ class OdooEnvironment:
                 return self
             log(f"the config of environment {self.name!r} changed: restarting its Odoo")
             self.stop(log)
-        log(f"starting Odoo of environment {self.name!r} on port {config.http_port}: "
-            f"{shlex.join(self.command)} -c {self.config_file}")
+        log(
+            f"starting Odoo of environment {self.name!r} on port {config.http_port}: "
+            f"{shlex.join(self.command)} -c {self.config_file}"
+        )
         self._launch(config)
         log(f"Odoo of environment {self.name!r} answers at {self.url} (pid {self.pid})")
         return self
@@ -175,13 +194,25 @@ class OdooEnvironment:
                 "Check ODOOSH_ODOO_COMMAND."
             ) from None
         url = f"http://{_connect_host(config.http_interface)}:{config.http_port}"
-        self._save_state(pid=pid, process_start=process.start_time(pid), url=url,
-                         http_port=config.http_port, started_at=started_at.isoformat(), command=args)
+        self._save_state(
+            pid=pid,
+            process_start=process.start_time(pid),
+            url=url,
+            http_port=config.http_port,
+            started_at=started_at.isoformat(),
+            command=args,
+        )
         self.pid_file.write_text(f"{pid}\n")
         try:
-            process.wait_until_ready(pid, lambda: http_health(url, timeout=2).passed, timeout=self.start_timeout,
-                                     what=what, ready_as=f"answer at {url}/web/health", log_file=self.log_file,
-                                     log_offset=log_start)
+            process.wait_until_ready(
+                pid,
+                lambda: http_health(url, timeout=2).passed,
+                timeout=self.start_timeout,
+                what=what,
+                ready_as=f"answer at {url}/web/health",
+                log_file=self.log_file,
+                log_offset=log_start,
+            )
         except ProcessError as exc:
             self._forget_process()
             raise OdooRuntimeError(str(exc)) from None

@@ -78,8 +78,12 @@ def http_health(url: str, timeout: float = 5) -> ProbeResult:
     text = body.decode("utf-8", "replace")
     passed = status == 200 and _json_field(text, "status") == "pass"
     verdict = "healthy" if passed else "unhealthy"
-    return ProbeResult("http_health", passed, f"{target} answered {status} {text[:100]!r} ({verdict})",
-                       {"url": target, "status_code": status, "body": text[:200], "latency_ms": latency_ms})
+    return ProbeResult(
+        "http_health",
+        passed,
+        f"{target} answered {status} {text[:100]!r} ({verdict})",
+        {"url": target, "status_code": status, "body": text[:200], "latency_ms": latency_ms},
+    )
 
 
 def users_exist(dsn: str) -> ProbeResult:
@@ -110,10 +114,20 @@ def modules_installed(dsn: str, required: Iterable[str]) -> ProbeResult:
         problems.append("pending: " + ", ".join(f"{name} ({state})" for name, state in pending.items()))
     installed = sum(state == "installed" for state in states.values())
     summary = "; ".join(problems) or (
-        f"{len(required)} required modules installed, none pending ({installed} installed in all)")
-    return ProbeResult("modules_installed", not problems, summary,
-                       {"database": _describe(dsn), "required": required, "installed": installed,
-                        "missing": missing, "pending": pending})
+        f"{len(required)} required modules installed, none pending ({installed} installed in all)"
+    )
+    return ProbeResult(
+        "modules_installed",
+        not problems,
+        summary,
+        {
+            "database": _describe(dsn),
+            "required": required,
+            "installed": installed,
+            "missing": missing,
+            "pending": pending,
+        },
+    )
 
 
 def log_clean(log_file: Path | str, since: datetime) -> ProbeResult:
@@ -147,8 +161,7 @@ def log_clean(log_file: Path | str, since: datetime) -> ProbeResult:
     return ProbeResult("log_clean", not bad, summary, details)
 
 
-def run_all(environment: Environment, dsn: str,
-            required_modules: Iterable[str] = ("base", "web")) -> list[ProbeResult]:
+def run_all(environment: Environment, dsn: str, required_modules: Iterable[str] = ("base", "web")) -> list[ProbeResult]:
     """All four probes of a started environment whose database is `dsn`."""
     if environment.url is None or environment.started_at is None:
         raise ValueError(f"Environment {environment.name!r} has never been started; start it first.")

@@ -62,7 +62,9 @@ class DatabaseServer:
             )
             with conn.transaction():
                 if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (live,)).fetchone():
-                    conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                        sql.Identifier(live), sql.Identifier(previous)))
-                conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                    sql.Identifier(candidate), sql.Identifier(live)))
+                    conn.execute(
+                        sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(live), sql.Identifier(previous))
+                    )
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(candidate), sql.Identifier(live))
+                )

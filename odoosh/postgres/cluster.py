@@ -74,9 +74,7 @@ class ServerUser:
         """Run a server binary as this user; the output is captured for error messages."""
         kwargs = {"user": self.uid, "group": self.gid, "extra_groups": []} if self.name else {}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
-        return subprocess.run(
-            args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs
-        )
+        return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
 
     def chown(self, path: Path) -> None:
         if self.name:
@@ -170,9 +168,19 @@ class PostgresCluster:
         pw_for_initdb.chmod(0o600)
         self.progress(f"initdb {self.data_dir} (server user uid {user.uid})")
         try:
-            args = [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-                    "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust",
-                    "--auth-host=scram-sha-256", f"--pwfile={pw_for_initdb}"]
+            args = [
+                str(bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                f"--pwfile={pw_for_initdb}",
+            ]
             if not self.durable:
                 args.append("--no-sync")
             result = user.run(args, cwd=self.root)
@@ -189,8 +197,7 @@ class PostgresCluster:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PostgresError(
-                f"Cannot create {self.root}: {exc.strerror}. Choose a state directory you own "
-                "(ODOOSH_STATE_DIR)."
+                f"Cannot create {self.root}: {exc.strerror}. Choose a state directory you own (ODOOSH_STATE_DIR)."
             ) from None
         if not os.access(self.root, os.W_OK):
             owner = pwd.getpwuid(self.root.stat().st_uid).pw_name
@@ -212,8 +219,14 @@ class PostgresCluster:
             "log_line_prefix = '%m [%p] %q%u@%d '",
         ]
         if not self.durable:  # scratch clusters trade crash safety for speed
-            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off",
-                      "wal_level = minimal", "max_wal_senders = 0", "autovacuum = off"]
+            lines += [
+                "fsync = off",
+                "synchronous_commit = off",
+                "full_page_writes = off",
+                "wal_level = minimal",
+                "max_wal_senders = 0",
+                "autovacuum = off",
+            ]
         return "\n# odoosh\n" + "\n".join(lines) + "\n"
 
     def start(self) -> None:
@@ -225,9 +238,21 @@ class PostgresCluster:
         self.log_file.touch()
         user.chown(self.log_file)
         result = user.run(
-            [pg_tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w",
-             "-t", str(START_TIMEOUT_S), "-o", f"-p {port}", "start"],
-            cwd=self.root, timeout=START_TIMEOUT_S + 10,
+            [
+                pg_tool("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                str(START_TIMEOUT_S),
+                "-o",
+                f"-p {port}",
+                "start",
+            ],
+            cwd=self.root,
+            timeout=START_TIMEOUT_S + 10,
         )
         if result.returncode != 0:
             tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-15:])
@@ -272,7 +297,8 @@ class PostgresCluster:
         self.progress(f"stopping PostgreSQL in {self.data_dir}")
         result = ServerUser.resolve().run(
             [pg_tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"],
-            cwd=self.root, timeout=90,
+            cwd=self.root,
+            timeout=90,
         )
         if result.returncode != 0:
             raise PostgresError(f"pg_ctl stop failed for {self.data_dir}:\n{result.stderr.strip()}")
@@ -333,8 +359,10 @@ def remove_abandoned(base_dir: str | Path, log: Callable[[str], None]) -> list[P
                     _free_shared_memory(text)
                 shutil.rmtree(path)
             except Exception as exc:  # one directory must not stop the run, nor the next ones
-                log(f"could not remove {path}, left behind by a killed run: {exc}. The next run tries "
-                    "again; remove it by hand if this repeats.")
+                log(
+                    f"could not remove {path}, left behind by a killed run: {exc}. The next run tries "
+                    "again; remove it by hand if this repeats."
+                )
                 continue
             removed.append(path)
             log(f"removed {path}: a run that was killed left it behind")

@@ -24,8 +24,16 @@ COMPRESSION = 1
 Log = Callable[[str], None]
 
 
-def dump(dsn: str, out_dir: Path, *, jobs: int, log: Log, snapshot: str | None = None,
-         sections: Sequence[str] = (), compression: int | None = COMPRESSION) -> None:
+def dump(
+    dsn: str,
+    out_dir: Path,
+    *,
+    jobs: int,
+    log: Log,
+    snapshot: str | None = None,
+    sections: Sequence[str] = (),
+    compression: int | None = COMPRESSION,
+) -> None:
     """`pg_dump -Fd -j jobs -Z compression` (None: pg_dump's default) of the database at `dsn`
     into `out_dir` (which must not exist); only `sections` (pre-data, data, post-data) if given."""
     args = ["-Fd", "-j", str(jobs), "-f", str(out_dir), "--no-sync", *_sections(sections)]

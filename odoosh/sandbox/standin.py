@@ -37,8 +37,7 @@ from odoosh.odoo.config import OdooConfig, OdooConfigError, read_odoo_config
 
 # odoo/netsvc.py; %(perf_info)s is empty except on werkzeug request lines
 LOG_FORMAT = "%(asctime)s %(pid)s %(levelname)s %(dbname)s %(name)s: %(message)s %(perf_info)s"
-_LEVELS = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR,
-           "critical": logging.CRITICAL}
+_LEVELS = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR, "critical": logging.CRITICAL}
 CONNECT_TIMEOUT_S = 5
 NAME = "odoosh Odoo stand-in"
 
@@ -88,8 +87,9 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
         else:
-            self._send(HTTPStatus.NOT_FOUND, "text/html",
-                       _page("404: Page not found", "There is no page at this address."))
+            self._send(
+                HTTPStatus.NOT_FOUND, "text/html", _page("404: Page not found", "There is no page at this address.")
+            )
 
     def _health(self, params: dict[str, list[str]]) -> None:
         # addons/web/controllers/home.py `health` (17.0+): connect to the server, no query.
@@ -108,10 +108,12 @@ class StandinHandler(BaseHTTPRequestHandler):
         try:
             rows = self._query("SELECT name FROM res_company ORDER BY id LIMIT 1")
         except psycopg.Error as exc:
-            log.error("Cannot render the login page: database %r: %s",
-                      self.server.config.db_name, _reason(exc))
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html",
-                       _page("Internal Server Error", "The database cannot be read; see the server log."))
+            log.error("Cannot render the login page: database %r: %s", self.server.config.db_name, _reason(exc))
+            self._send(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "text/html",
+                _page("Internal Server Error", "The database cannot be read; see the server log."),
+            )
             return
         company = rows[0][0] if rows else "(no company)"
         self._send(HTTPStatus.OK, "text/html", _login_page(company))
@@ -145,8 +147,15 @@ class StandinHandler(BaseHTTPRequestHandler):
         else:  # a request that never reached do_GET (unsupported method, bad request line)
             perf = "- - -"
         code = code.value if isinstance(code, HTTPStatus) else code
-        request_log.info('%s - - [%s] "%s" %s %s', self.address_string(), self.log_date_time_string(),
-                         self.requestline, code, size, extra={"perf_info": perf})
+        request_log.info(
+            '%s - - [%s] "%s" %s %s',
+            self.address_string(),
+            self.log_date_time_string(),
+            self.requestline,
+            code,
+            size,
+            extra={"perf_info": perf},
+        )
 
     def log_message(self, format: str, *args) -> None:
         request_log.info("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
@@ -157,9 +166,11 @@ def _reason(exc: Exception) -> str:
 
 
 def _page(title: str, text: str) -> str:
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-            f"<footer>{NAME}</footer></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+        f"<footer>{NAME}</footer></body></html>\n"
+    )
 
 
 def _login_page(company: str) -> str:
@@ -198,8 +209,7 @@ footer {{ margin-top: 1.5rem; font-size: .8rem; color: #666; text-align: center;
 
 
 def _setup_logging(config: OdooConfig) -> None:
-    handler = (logging.handlers.WatchedFileHandler(config.logfile) if config.logfile
-               else logging.StreamHandler())
+    handler = logging.handlers.WatchedFileHandler(config.logfile) if config.logfile else logging.StreamHandler()
     handler.setFormatter(OdooLogFormatter(LOG_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -227,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _setup_logging(config)
     log.info("%s (not Odoo) starting, configuration file at %s", NAME, args.config)
-    log.info("database: %s@%s:%s", config.db_user or "default", config.db_host or "default",
-             config.db_port or "default")
+    log.info(
+        "database: %s@%s:%s", config.db_user or "default", config.db_host or "default", config.db_port or "default"
+    )
     try:
         server = StandinServer(config)
     except OSError as exc:

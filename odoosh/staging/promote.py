@@ -30,8 +30,15 @@ def restore_scrubbed(artifact_dir: Path, dsn: str, *, jobs: int, log: Log) -> No
     dumps.restore(dsn, artifact_dir / "schema", jobs=jobs, log=log, sections=["post-data"])
 
 
-def promote_candidate(artifact_dir: Path, staging: StagingTarget, probes: Iterable[Probe], *, jobs: int,
-                      phases: Phases, before_swap: Callable[[], None] = lambda: None) -> dict:
+def promote_candidate(
+    artifact_dir: Path,
+    staging: StagingTarget,
+    probes: Iterable[Probe],
+    *,
+    jobs: int,
+    phases: Phases,
+    before_swap: Callable[[], None] = lambda: None,
+) -> dict:
     """Restore the scrubbed dump in `artifact_dir` as staging's candidate, probe it, and swap it in.
 
     `before_swap` runs right before the swap (the sandbox stops staging's Odoo there). Returns
@@ -48,11 +55,14 @@ def promote_candidate(artifact_dir: Path, staging: StagingTarget, probes: Iterab
         restore_scrubbed(artifact_dir, server.dsn(candidate), jobs=jobs, log=log)
     if failed := [result for result in (probe(server.dsn(candidate)) for probe in probes) if not result.passed]:
         server.drop(candidate)
-        raise CandidateRejected("The restored candidate failed its checks; staging is unchanged: "
-                                + "; ".join(result.summary for result in failed))
+        raise CandidateRejected(
+            "The restored candidate failed its checks; staging is unchanged: "
+            + "; ".join(result.summary for result in failed)
+        )
     with phases("swap"):
         before_swap()
         server.swap(candidate, staging.database, staging.previous)
-        log(f"swapped {candidate} in as {staging.database}; the previous staging database is kept as "
-            f"{staging.previous}")
+        log(
+            f"swapped {candidate} in as {staging.database}; the previous staging database is kept as {staging.previous}"
+        )
     return manifest

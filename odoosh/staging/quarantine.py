@@ -60,21 +60,40 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
             leaks.record_fingerprints(dsn, settings.salt, jobs=settings.jobs)
         with phases("neutralize"), connect(dsn) as conn:
             actions = neutralize.neutralize(
-                conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)
+                conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port
+            )
             conn.commit()
         with phases("scrub"):
             # Without indexes: every UPDATE would otherwise maintain them row by row.
-            scrub_stats = scrubber.scrub(dsn, settings.policy, salt=settings.salt,
-                                         admin_password=settings.admin_password, jobs=settings.jobs, progress=log)
+            scrub_stats = scrubber.scrub(
+                dsn,
+                settings.policy,
+                salt=settings.salt,
+                admin_password=settings.admin_password,
+                jobs=settings.jobs,
+                progress=log,
+            )
         with phases("constraints"):
             proven = _prove_constraints(schema_dsn, dsn, scrub_stats["columns"])
         with phases("verify"), connect(dsn) as conn:
-            gates = verify(conn, dsn, settings.policy, salt=settings.salt, jobs=settings.jobs,
-                           base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port)
+            gates = verify(
+                conn,
+                dsn,
+                settings.policy,
+                salt=settings.salt,
+                jobs=settings.jobs,
+                base_url=settings.base_url,
+                smtp_host=settings.smtp_host,
+                smtp_port=settings.smtp_port,
+            )
             leaks.drop_fingerprints(conn)
             conn.commit()
-        summary = {"neutralization_actions": actions, "scrub": scrub_stats, "rows": manifest["rows"],
-                   "constraints_proven": proven}
+        summary = {
+            "neutralization_actions": actions,
+            "scrub": scrub_stats,
+            "rows": manifest["rows"],
+            "constraints_proven": proven,
+        }
         if gates.passed:
             out_dir.mkdir()
             with phases("dump_scrubbed"):
@@ -112,5 +131,6 @@ def _prove_constraints(schema_dsn: str, dsn: str, written: dict[str, list[str]])
             raise PostgresError(
                 f"The scrub broke {len(broken)} of production's constraints, so staging could not be restored: "
                 f"{'; '.join(broken[:10])}. Mark a scrubbed column of a unique index `unique: true` in the "
-                "scrub policy; a table with `delete_rows` must not be referenced by rows that stay.")
+                "scrub policy; a table with `delete_rows` must not be referenced by rows that stay."
+            )
     return len(at_risk)

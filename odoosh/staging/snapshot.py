@@ -26,8 +26,10 @@ LAYOUT = 2  # of an artifact's archives; 2: scrubbed dumps are `schema` + `data`
 
 def table_rows(conn: psycopg.Connection) -> dict[str, int]:
     """Exact row count of every table of schema public, as this transaction sees them."""
-    tables = [name for (name,) in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+    tables = [
+        name
+        for (name,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    ]
     return {
         table: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
         for table in tables
@@ -54,9 +56,13 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
 def write_manifest(artifact_dir: Path, facts: dict) -> dict:
     """Write the manifest of the archives in `artifact_dir`: `facts`, sizes and checksums."""
     checksums = sha256_tree(artifact_dir)
-    manifest = {"layout": LAYOUT, "created_at": datetime.now(UTC).isoformat(), **facts,
-                "size_bytes": sum((artifact_dir / name).stat().st_size for name in checksums),
-                "checksums": checksums}
+    manifest = {
+        "layout": LAYOUT,
+        "created_at": datetime.now(UTC).isoformat(),
+        **facts,
+        "size_bytes": sum((artifact_dir / name).stat().st_size for name in checksums),
+        "checksums": checksums,
+    }
     (artifact_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
 
@@ -65,9 +71,11 @@ def verified(artifact_dir: Path) -> dict:
     """The artifact's manifest, after checking every file of its archives against it."""
     manifest = json.loads((artifact_dir / MANIFEST).read_text())
     if manifest.get("layout") != LAYOUT:
-        raise PostgresError(f"{artifact_dir} was written by another version of odoosh (layout "
-                            f"{manifest.get('layout', 1)}, this one reads {LAYOUT}): materialise prod_snapshot "
-                            "and scrubbed_dump again to replace it.")
+        raise PostgresError(
+            f"{artifact_dir} was written by another version of odoosh (layout "
+            f"{manifest.get('layout', 1)}, this one reads {LAYOUT}): materialise prod_snapshot "
+            "and scrubbed_dump again to replace it."
+        )
     if problems := verify_tree(artifact_dir, manifest["checksums"], ignore=(MANIFEST,)):
         raise PostgresError(f"The dump in {artifact_dir} does not match its manifest: {'; '.join(problems[:5])}")
     return manifest

@@ -24,12 +24,22 @@ class Gates:
         return not (self.unclassified_columns or self.leaks or self.neutralization_failures)
 
 
-def verify(conn: psycopg.Connection, dsn: str, policy: Policy, *, salt: str, jobs: int, base_url: str,
-           smtp_host: str, smtp_port: int) -> Gates:
+def verify(
+    conn: psycopg.Connection,
+    dsn: str,
+    policy: Policy,
+    *,
+    salt: str,
+    jobs: int,
+    base_url: str,
+    smtp_host: str,
+    smtp_port: int,
+) -> Gates:
     """Run every gate on the quarantine database (`conn` and `dsn` reach it)."""
     return Gates(
         unclassified_columns=coverage.unclassified_columns(conn, policy),
         leaks=leaks.find_leaks(dsn, salt, jobs=jobs),
         neutralization_failures=neutralize.verify_neutralized(
-            conn, base_url=base_url, smtp_host=smtp_host, smtp_port=smtp_port),
+            conn, base_url=base_url, smtp_host=smtp_host, smtp_port=smtp_port
+        ),
     )

@@ -35,8 +35,17 @@ class _Handler(BaseHTTPRequestHandler):
             start, limit = _int(query, "start", 0), _int(query, "limit", 50)
             total, messages = mailbox.summaries(start, limit)
             # Mailpit's MessagesSummary; all are unread, as nothing here marks messages read.
-            self._json({"total": total, "unread": total, "messages_count": total,
-                        "messages_unread": total, "start": start, "tags": [], "messages": messages})
+            self._json(
+                {
+                    "total": total,
+                    "unread": total,
+                    "messages_count": total,
+                    "messages_unread": total,
+                    "start": start,
+                    "tags": [],
+                    "messages": messages,
+                }
+            )
         elif match := _MESSAGE_PATH.fullmatch(url.path):
             self._message(mailbox, match[1], match[2])
         elif url.path == "/":
@@ -105,8 +114,7 @@ def _page(total: int, messages: list[dict]) -> str:
     the raw source served as text/plain, never to rendered HTML."""
     esc = html.escape
     rows = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/api/v1/message/{}/raw\">{}</a></td>"
-        "<td>{}</td></tr>".format(
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td><a href="/api/v1/message/{}/raw">{}</a></td><td>{}</td></tr>'.format(
             esc(m["Created"]),
             esc(_display(m["From"])),
             esc(", ".join(_display(a) for a in m["To"] + m["Cc"] + m["Bcc"])),
@@ -118,7 +126,7 @@ def _page(total: int, messages: list[dict]) -> str:
     )
     shown = f"newest {len(messages)} of {total}" if total > len(messages) else str(total)
     return (
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>odoosh mail catcher</title>"
+        '<!doctype html><html><head><meta charset="utf-8"><title>odoosh mail catcher</title>'
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style></head><body>"
         f"<h1>Caught mail ({shown})</h1><p>These messages were sent by dev, staging or preview "

@@ -52,8 +52,7 @@ class Mailbox:
         summary = summarise(message_id, created, raw, mail_from, rcpt_to)
         with self._db() as db:
             db.execute(
-                "INSERT INTO messages (id, created, mail_from, rcpt_to, summary, raw)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (id, created, mail_from, rcpt_to, summary, raw) VALUES (?, ?, ?, ?, ?, ?)",
                 (message_id, created, mail_from, json.dumps(rcpt_to), json.dumps(summary), raw),
             )
         return summary
@@ -168,12 +167,14 @@ def detail(message_id: str, created: str, raw: bytes, mail_from: str, rcpt_to: l
             date = _timestamp(sent if sent.tzinfo else sent.replace(tzinfo=UTC))
     inline, attachments = [], []
     for part in msg.iter_attachments():
-        (inline if part.get_content_disposition() == "inline" else attachments).append({
-            "FileName": part.get_filename() or "",
-            "ContentType": part.get_content_type(),
-            "ContentID": str(part.get("Content-ID", "")).strip("<>"),
-            "Size": len(part.get_payload(decode=True) or b""),
-        })
+        (inline if part.get_content_disposition() == "inline" else attachments).append(
+            {
+                "FileName": part.get_filename() or "",
+                "ContentType": part.get_content_type(),
+                "ContentID": str(part.get("Content-ID", "")).strip("<>"),
+                "Size": len(part.get_payload(decode=True) or b""),
+            }
+        )
     return {
         **_common(message_id, raw, msg, mail_from, rcpt_to),
         "ReturnPath": str(msg.get("Return-Path", mail_from)).strip("<>"),

@@ -56,8 +56,13 @@ class _StoreHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         summary = self.mailbox.add(envelope.content, envelope.mail_from, list(envelope.rcpt_tos))
-        log.info("caught %s from=%s to=%s subject=%r", summary["ID"], envelope.mail_from,
-                 ",".join(envelope.rcpt_tos), summary["Subject"])
+        log.info(
+            "caught %s from=%s to=%s subject=%r",
+            summary["ID"],
+            envelope.mail_from,
+            ",".join(envelope.rcpt_tos),
+            summary["Subject"],
+        )
         return "250 Message caught (not delivered)"
 
 
@@ -92,9 +97,7 @@ class MailCatcherServer:
         except ValueError:
             loopback = False
         if not loopback:
-            raise CatcherError(
-                f"The mail catcher listens on a loopback IP address only (127.0.0.1, ::1), not {host}."
-            )
+            raise CatcherError(f"The mail catcher listens on a loopback IP address only (127.0.0.1, ::1), not {host}.")
         self.state_dir, self.host = state_dir, host
         self.smtp_port, self.http_port = smtp_port, http_port
         self._smtp: Controller | None = None
@@ -110,9 +113,13 @@ class MailCatcherServer:
             threading.Thread(target=self._http.serve_forever, args=(0.1,), name="http", daemon=True).start()
             with _busy_port_error("SMTP", self.host, self.smtp_port, "--smtp-port"):
                 self._smtp = _BoundController(
-                    _StoreHandler(mailbox), self.host, self.smtp_port,
+                    _StoreHandler(mailbox),
+                    self.host,
+                    self.smtp_port,
                     server_hostname="odoosh-mail-catcher",  # skips a slow getfqdn() DNS lookup
-                    enable_SMTPUTF8=True, authenticator=_accept_any_login, auth_require_tls=False,
+                    enable_SMTPUTF8=True,
+                    authenticator=_accept_any_login,
+                    auth_require_tls=False,
                 )
             self._smtp.start()
             self.smtp_port = self._smtp.port
@@ -122,8 +129,14 @@ class MailCatcherServer:
         ports = {"smtp_host": self.host, "smtp_port": self.smtp_port, "http_port": self.http_port}
         _write_atomically(self.state_dir / PORTS_FILE, json.dumps(ports))
         _write_atomically(self.state_dir / PID_FILE, f"{os.getpid()}\n")
-        log.info("mail catcher: SMTP %s:%d, HTTP http://%s:%d/, messages in %s",
-                 self.host, self.smtp_port, self.host, self.http_port, self.state_dir / DB_FILE)
+        log.info(
+            "mail catcher: SMTP %s:%d, HTTP http://%s:%d/, messages in %s",
+            self.host,
+            self.smtp_port,
+            self.host,
+            self.http_port,
+            self.state_dir / DB_FILE,
+        )
 
     def stop(self) -> None:
         if self._smtp is not None and self._smtp.server is not None:
@@ -159,16 +172,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odoosh.sandbox.mail_catcher",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--state-dir", required=True, type=Path,
-                        help="where messages and the pid/port files live")
+    parser = argparse.ArgumentParser(prog="python -m odoosh.sandbox.mail_catcher", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state-dir", required=True, type=Path, help="where messages and the pid/port files live")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address both servers listen on")
     parser.add_argument("--smtp-port", type=int, default=0, help="0 (default) picks a free port")
     parser.add_argument("--http-port", type=int, default=0, help="0 (default) picks a free port")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # aiosmtpd logs every SMTP command, and warns about its own deprecated attribute on each
     # AUTH; the catcher's log is one line per message.
     logging.getLogger("mail.log").setLevel(logging.ERROR)

@@ -126,8 +126,19 @@ class SandboxCatcher:
             # 0: the catcher binds a free port itself, so none can be taken between choice and bind
             smtp_port = process.reusable_port(self.smtp_host, before.get("smtp_port")) or 0
         http_port = process.reusable_port(self.smtp_host, before.get("http_port")) or 0
-        args = [sys.executable, "-m", "odoosh.sandbox.mail_catcher", "--state-dir", str(directory),
-                "--host", self.smtp_host, "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
+        args = [
+            sys.executable,
+            "-m",
+            "odoosh.sandbox.mail_catcher",
+            "--state-dir",
+            str(directory),
+            "--host",
+            self.smtp_host,
+            "--smtp-port",
+            str(smtp_port),
+            "--http-port",
+            str(http_port),
+        ]
         project_root = str(Path(odoosh.__file__).resolve().parents[1])
         python_path = os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))
         log_file = directory / "catcher.log"
@@ -138,13 +149,21 @@ class SandboxCatcher:
             return self._pid() == pid and self._endpoint().client().live()
 
         try:
-            process.wait_until_ready(pid, ready, timeout=START_TIMEOUT_S, what="The mail catcher",
-                                     ready_as="listen", log_file=log_file, log_offset=log_start)
+            process.wait_until_ready(
+                pid,
+                ready,
+                timeout=START_TIMEOUT_S,
+                what="The mail catcher",
+                ready_as="listen",
+                log_file=log_file,
+                log_offset=log_start,
+            )
         except ProcessError as exc:
             raise MailError(str(exc)) from None
         endpoint = self._endpoint()
-        log.info("mail catcher: pid %d, SMTP %s:%d, web %s", pid, endpoint.smtp_host, endpoint.smtp_port,
-                 endpoint.api_url)
+        log.info(
+            "mail catcher: pid %d, SMTP %s:%d, web %s", pid, endpoint.smtp_host, endpoint.smtp_port, endpoint.api_url
+        )
         return endpoint
 
 

@@ -1,6 +1,6 @@
 """Build a synthetic Odoo database from the command line and report its rows and size.
 
-    python -m odoosh.synthetic --dsn "host=... dbname=empty_db" --scale 50 --seed 0
+python -m odoosh.synthetic --dsn "host=... dbname=empty_db" --scale 50 --seed 0
 """
 
 from __future__ import annotations

@@ -25,8 +25,21 @@ POST_DATA_MARKER = "-- odoosh:post-data"
 # (recipe in tables/, the tables it fills), in dependency order: a recipe may read tables
 # filled before it.
 STEPS: list[tuple[str, tuple[str, ...]]] = [
-    ("reference", ("res_lang", "res_currency", "res_country", "resource_calendar", "crm_team", "crm_stage",
-                   "mail_message_subtype", "ir_model", "ir_model_fields", "ir_module_module")),
+    (
+        "reference",
+        (
+            "res_lang",
+            "res_currency",
+            "res_country",
+            "resource_calendar",
+            "crm_team",
+            "crm_stage",
+            "mail_message_subtype",
+            "ir_model",
+            "ir_model_fields",
+            "ir_module_module",
+        ),
+    ),
     ("res_partner", ("res_partner",)),
     ("res_company", ("res_company",)),
     ("res_users", ("res_users",)),
@@ -35,8 +48,21 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("hr_employee", ("hr_employee", "resource_resource")),
     ("hr_applicant", ("hr_applicant",)),
     ("crm_lead", ("crm_lead",)),
-    ("settings", ("ir_config_parameter", "ir_mail_server", "fetchmail_server", "mail_ice_server", "mail_template",
-                  "payment_provider", "iap_account", "website", "auth_oauth_provider", "delivery_carrier")),
+    (
+        "settings",
+        (
+            "ir_config_parameter",
+            "ir_mail_server",
+            "fetchmail_server",
+            "mail_ice_server",
+            "mail_template",
+            "payment_provider",
+            "iap_account",
+            "website",
+            "auth_oauth_provider",
+            "delivery_carrier",
+        ),
+    ),
     ("automation", ("ir_actions", "ir_act_server", "ir_cron", "ir_model_data")),
     ("mail_message", ("mail_message",)),
     ("mail_mail", ("mail_mail",)),
@@ -61,8 +87,7 @@ def _schema_sections() -> tuple[str, str]:
     return pre_data, post_data
 
 
-def build(dsn: str, *, scale: float = 1.0, seed: int = 0,
-          progress: Callable[[str], None] = print) -> dict[str, int]:
+def build(dsn: str, *, scale: float = 1.0, seed: int = 0, progress: Callable[[str], None] = print) -> dict[str, int]:
     """Create the schema in the (empty) database at `dsn` and fill it; return rows per table."""
     plan = Plan.for_scale(scale, seed)
     pre_data, post_data = _schema_sections()
@@ -95,9 +120,7 @@ def build(dsn: str, *, scale: float = 1.0, seed: int = 0,
 
 
 def _require_empty(conn: psycopg.Connection) -> None:
-    found = conn.execute(
-        "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-    ).fetchone()[0]
+    found = conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone()[0]
     if found:
         raise ValueError(
             f"database {conn.info.dbname!r} is not empty ({found} relations in schema public); "
@@ -106,9 +129,7 @@ def _require_empty(conn: psycopg.Connection) -> None:
 
 
 def _helpers(seed: int) -> sql.Composed:
-    return sql.SQL((HERE / "helpers.sql").read_text()).format(
-        seed=sql.Literal(seed), pool_size=sql.Literal(POOL_SIZE)
-    )
+    return sql.SQL((HERE / "helpers.sql").read_text()).format(seed=sql.Literal(seed), pool_size=sql.Literal(POOL_SIZE))
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:

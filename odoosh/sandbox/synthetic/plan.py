@@ -14,10 +14,26 @@ import psycopg
 from psycopg import sql
 
 # Rows at scale 1.0; the technical tables (company, settings, crons...) do not scale.
-BASE_COUNTS = {"internal_users": 25, "portal_users": 40, "employees": 60, "contacts": 1800,
-               "leads": 1000, "applicants": 150, "messages": 10_000, "attachments": 600}
-MINIMUM_COUNTS = {"internal_users": 3, "portal_users": 2, "employees": 5, "contacts": 20,
-                  "leads": 10, "applicants": 5, "messages": 50, "attachments": 10}
+BASE_COUNTS = {
+    "internal_users": 25,
+    "portal_users": 40,
+    "employees": 60,
+    "contacts": 1800,
+    "leads": 1000,
+    "applicants": 150,
+    "messages": 10_000,
+    "attachments": 600,
+}
+MINIMUM_COUNTS = {
+    "internal_users": 3,
+    "portal_users": 2,
+    "employees": 5,
+    "contacts": 20,
+    "leads": 10,
+    "applicants": 5,
+    "messages": 50,
+    "attachments": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +89,14 @@ class Plan:
 
     def values(self) -> dict[str, int]:
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        derived = ("users", "linked_employees", "emp_work_partner0", "emp_home_partner0",
-                   "contact_partner0", "partners")
+        derived = (
+            "users",
+            "linked_employees",
+            "emp_work_partner0",
+            "emp_home_partner0",
+            "contact_partner0",
+            "partners",
+        )
         return fields | {name: getattr(self, name) for name in derived}
 
     def load(self, conn: psycopg.Connection) -> None:

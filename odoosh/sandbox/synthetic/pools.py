@@ -20,9 +20,17 @@ from psycopg import sql
 POOL_SIZE = 1024
 LOCALES = ["en_US", "en_GB", "fr_FR", "nl_BE", "de_DE", "es_ES"]
 # (country calling code, national number pattern) for the phone pool.
-PHONE_PLANS = [("32", "4## ## ## ##"), ("32", "2 ### ## ##"), ("33", "6 ## ## ## ##"),
-               ("31", "6 ## ## ## ##"), ("49", "15# #######"), ("44", "7### ######"),
-               ("352", "621 ### ###"), ("34", "6## ### ###"), ("1", "### ### ####")]
+PHONE_PLANS = [
+    ("32", "4## ## ## ##"),
+    ("32", "2 ### ## ##"),
+    ("33", "6 ## ## ## ##"),
+    ("31", "6 ## ## ## ##"),
+    ("49", "15# #######"),
+    ("44", "7### ######"),
+    ("352", "621 ### ###"),
+    ("34", "6## ### ###"),
+    ("1", "### ### ####"),
+]
 
 
 def _slug(value: str) -> str:
@@ -45,6 +53,7 @@ def _named(make: Callable[[Faker], str]) -> Callable[[Faker], tuple[str, str]]:
     def pair(fake: Faker) -> tuple[str, str]:
         value = _one_line(make(fake))
         return value, _slug(value)
+
     return pair
 
 
@@ -77,9 +86,11 @@ def load_pools(conn: psycopg.Connection, seed: int) -> None:
     fake.seed_instance(seed)
     for kind, make in POOLS.items():
         table = sql.Identifier(f"pool_{kind}")
-        conn.execute(sql.SQL(
-            "CREATE TEMP TABLE {} (i integer PRIMARY KEY, v text NOT NULL, norm text NOT NULL) ON COMMIT DROP"
-        ).format(table))
+        conn.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {} (i integer PRIMARY KEY, v text NOT NULL, norm text NOT NULL) ON COMMIT DROP"
+            ).format(table)
+        )
         with conn.cursor().copy(sql.SQL("COPY {} (i, v, norm) FROM STDIN").format(table)) as copy:
             for i in range(POOL_SIZE):
                 copy.write_row((i, *make(fake)))

@@ -17,7 +17,7 @@ SCHEMA = "public"
 class Column:
     table: str
     name: str
-    type: str      # format_type(): 'character varying', 'text', 'jsonb', 'date', ...
+    type: str  # format_type(): 'character varying', 'text', 'jsonb', 'date', ...
     category: str  # pg_type.typcategory: S string, U user (json/jsonb), D date/time, N numeric...
     not_null: bool = False
 
@@ -56,11 +56,14 @@ def by_table(cols: list[Column]) -> dict[str, list[Column]]:
 
 
 def has_column(conn: psycopg.Connection, table: str, column: str) -> bool:
-    return conn.execute(
-        """SELECT 1 FROM information_schema.columns
+    return (
+        conn.execute(
+            """SELECT 1 FROM information_schema.columns
             WHERE table_schema = %s AND table_name = %s AND column_name = %s""",
-        (SCHEMA, table, column),
-    ).fetchone() is not None
+            (SCHEMA, table, column),
+        ).fetchone()
+        is not None
+    )
 
 
 def has_table(conn: psycopg.Connection, table: str) -> bool:
@@ -68,7 +71,10 @@ def has_table(conn: psycopg.Connection, table: str) -> bool:
 
 
 def has_schema_table(conn: psycopg.Connection, schema: str, table: str) -> bool:
-    return conn.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-        (schema, table),
-    ).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (schema, table),
+        ).fetchone()
+        is not None
+    )

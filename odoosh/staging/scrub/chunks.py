@@ -40,18 +40,23 @@ class Pages:
         if self.first is None:
             return sql.SQL("true")
         return sql.SQL("ctid >= {lo}::tid AND ctid < {hi}::tid").format(
-            lo=sql.Literal(f"({self.first},0)"), hi=sql.Literal(f"({self.last},0)"))
+            lo=sql.Literal(f"({self.first},0)"), hi=sql.Literal(f"({self.last},0)")
+        )
 
 
 def split(conn: psycopg.Connection, table: str) -> list[Pages]:
     """The table's pages in ranges of CHUNK_BLOCKS, or one whole range if small or if the server
     cannot scan ctid ranges."""
-    blocks = conn.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
-                          (sql.Identifier(table).as_string(conn),)).fetchone()[0]
+    blocks = conn.execute(
+        "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
+        (sql.Identifier(table).as_string(conn),),
+    ).fetchone()[0]
     if blocks <= CHUNK_BLOCKS or int(conn.execute("SHOW server_version_num").fetchone()[0]) < TID_RANGE_SCAN:
         return [Pages(blocks)]
-    return [Pages(min(first + CHUNK_BLOCKS, blocks) - first, first, min(first + CHUNK_BLOCKS, blocks))
-            for first in range(0, blocks, CHUNK_BLOCKS)]
+    return [
+        Pages(min(first + CHUNK_BLOCKS, blocks) - first, first, min(first + CHUNK_BLOCKS, blocks))
+        for first in range(0, blocks, CHUNK_BLOCKS)
+    ]
 
 
 def tune(conn: psycopg.Connection) -> None:
@@ -62,8 +67,14 @@ def tune(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-def run(dsn: str, tasks: Sequence[T], work: Callable[[psycopg.Connection, T], None], *, jobs: int,
-        session: Callable[[psycopg.Connection], None]) -> None:
+def run(
+    dsn: str,
+    tasks: Sequence[T],
+    work: Callable[[psycopg.Connection, T], None],
+    *,
+    jobs: int,
+    session: Callable[[psycopg.Connection], None],
+) -> None:
     """Call `work(conn, task)` for every task, in order, on `jobs` connections prepared by
     `session`; each call in its own transaction on one shared snapshot. The first error
     stops the workers and is raised here."""

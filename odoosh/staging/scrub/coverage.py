@@ -65,7 +65,8 @@ def _suspect_by_content(conn: psycopg.Connection, table: str, cols: list[catalog
         for c in cols
     )
     query = sql.SQL("SELECT {tests} FROM (SELECT * FROM {table} LIMIT {n}) sample").format(
-        tests=tests, table=sql.Identifier(table), n=sql.Literal(SAMPLE_ROWS))
+        tests=tests, table=sql.Identifier(table), n=sql.Literal(SAMPLE_ROWS)
+    )
     flags = conn.execute(query, {"email": patterns.EMAIL, "phone": _INTERNATIONAL_PHONE}).fetchone()
     return [c for c, flagged in zip(cols, flags, strict=True) if flagged]
 

@@ -51,7 +51,8 @@ def build_pools() -> dict[str, list[str]]:
     first = _unique(fake.first_name, 500)
     last = _unique(fake.last_name, 500)
     phones = _unique(
-        fake.phone_number, 1000,
+        fake.phone_number,
+        1000,
         lambda p: re.fullmatch(r"[-+0-9 ().]+", p) is not None and len(_DIGITS.sub("", p)) >= 9,
     )
     return {

@@ -30,21 +30,52 @@ NAME_WORDS = 5  # the most words of a name found in text ("Maria de los Angeles 
 
 # Where production's identifying values live: (kind, table, column). Missing ones are skipped.
 SOURCES: dict[str, list[tuple[str, str]]] = {
-    "name": [("res_partner", "name"), ("hr_employee", "name"), ("hr_employee", "private_name"),
-             ("hr_employee", "spouse_complete_name"), ("hr_employee", "emergency_contact"),
-             ("resource_resource", "name"), ("hr_applicant", "partner_name"), ("crm_lead", "contact_name"),
-             ("res_partner_bank", "acc_holder_name"), ("mailing_contact", "name"),
-             ("event_registration", "name"), ("calendar_attendee", "common_name")],
-    "email": [("res_partner", "email"), ("res_users", "login"), ("hr_employee", "work_email"),
-              ("hr_employee", "private_email"), ("hr_applicant", "email_from"), ("crm_lead", "email_from"),
-              ("mailing_contact", "email"), ("event_registration", "email"), ("res_company", "email")],
-    "phone": [("res_partner", "phone"), ("res_partner", "mobile"), ("hr_employee", "work_phone"),
-              ("hr_employee", "mobile_phone"), ("hr_employee", "private_phone"),
-              ("hr_employee", "emergency_phone"), ("hr_applicant", "partner_phone"),
-              ("hr_applicant", "partner_mobile"), ("crm_lead", "phone"), ("crm_lead", "mobile"),
-              ("event_registration", "phone"), ("event_registration", "mobile")],
-    "vat": [("res_partner", "vat"), ("res_partner", "company_registry"), ("hr_employee", "identification_id"),
-            ("hr_employee", "passport_id"), ("hr_employee", "ssnid")],
+    "name": [
+        ("res_partner", "name"),
+        ("hr_employee", "name"),
+        ("hr_employee", "private_name"),
+        ("hr_employee", "spouse_complete_name"),
+        ("hr_employee", "emergency_contact"),
+        ("resource_resource", "name"),
+        ("hr_applicant", "partner_name"),
+        ("crm_lead", "contact_name"),
+        ("res_partner_bank", "acc_holder_name"),
+        ("mailing_contact", "name"),
+        ("event_registration", "name"),
+        ("calendar_attendee", "common_name"),
+    ],
+    "email": [
+        ("res_partner", "email"),
+        ("res_users", "login"),
+        ("hr_employee", "work_email"),
+        ("hr_employee", "private_email"),
+        ("hr_applicant", "email_from"),
+        ("crm_lead", "email_from"),
+        ("mailing_contact", "email"),
+        ("event_registration", "email"),
+        ("res_company", "email"),
+    ],
+    "phone": [
+        ("res_partner", "phone"),
+        ("res_partner", "mobile"),
+        ("hr_employee", "work_phone"),
+        ("hr_employee", "mobile_phone"),
+        ("hr_employee", "private_phone"),
+        ("hr_employee", "emergency_phone"),
+        ("hr_applicant", "partner_phone"),
+        ("hr_applicant", "partner_mobile"),
+        ("crm_lead", "phone"),
+        ("crm_lead", "mobile"),
+        ("event_registration", "phone"),
+        ("event_registration", "mobile"),
+    ],
+    "vat": [
+        ("res_partner", "vat"),
+        ("res_partner", "company_registry"),
+        ("hr_employee", "identification_id"),
+        ("hr_employee", "passport_id"),
+        ("hr_employee", "ssnid"),
+    ],
     "bank": [("res_partner_bank", "acc_number"), ("res_partner_bank", "sanitized_acc_number")],
     "street": [("res_partner", "street"), ("hr_employee", "private_street"), ("crm_lead", "street")],
 }
@@ -89,10 +120,12 @@ def _production_values(kind: str, v: sql.Composable) -> sql.Composable:
     """SELECT of the normalised values a production column contributes (`x`)."""
     if kind == "email":
         return sql.SQL("SELECT {x} AS x FROM regexp_matches({v}, {re}, 'g') AS m").format(
-            x=normalised(sql.SQL("m[1]")), v=v, re=sql.Literal(f"({patterns.EMAIL})"))
+            x=normalised(sql.SQL("m[1]")), v=v, re=sql.Literal(f"({patterns.EMAIL})")
+        )
     if kind == "phone":
         return sql.SQL("SELECT {d} AS x WHERE length({d}) >= {n}").format(
-            d=digits(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS))
+            d=digits(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS)
+        )
     # Single words ("Administrator", "OdooBot", one-word company names) are too common elsewhere
     # (group names, templates) to mean a leak; a person's name has at least two words.
     words = sql.SQL(" AND {v} ~ '\\S\\s+\\S'").format(v=v) if kind in ("name", "street") else sql.SQL("")
@@ -106,10 +139,12 @@ def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable
     if not catalog.has_column(conn, "res_company", "partner_id"):
         return sql.SQL("")
     condition = sql.SQL(" AND {} NOT IN (SELECT {} FROM res_company WHERE name IS NOT NULL)").format(
-        normalised(value), normalised(sql.SQL("name")))
+        normalised(value), normalised(sql.SQL("name"))
+    )
     if table in PARTNER_ID:
-        condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)"
-                             ).format(sql.Identifier("src", PARTNER_ID[table]))
+        condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)").format(
+            sql.Identifier("src", PARTNER_ID[table])
+        )
     return condition
 
 
@@ -125,16 +160,25 @@ def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]
                 if not catalog.has_column(conn, table, column):
                     continue
                 v = sql.Identifier("src", column)
-                inserts.append(sql.SQL(
-                    "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
-                    "WHERE {v} IS NOT NULL{own}"
-                ).format(fp=TABLE, h=_fingerprint(sql.SQL("n.x")), kind=sql.Literal(kind), t=sql.Identifier(table),
-                         values=_production_values(kind, v), v=v, own=_not_own_company(conn, table, v)))
+                inserts.append(
+                    sql.SQL(
+                        "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
+                        "WHERE {v} IS NOT NULL{own}"
+                    ).format(
+                        fp=TABLE,
+                        h=_fingerprint(sql.SQL("n.x")),
+                        kind=sql.Literal(kind),
+                        t=sql.Identifier(table),
+                        values=_production_values(kind, v),
+                        v=v,
+                        own=_not_own_company(conn, table, v),
+                    )
+                )
         # Parallel inserts of the same value cannot conflict without a key: it comes after.
-        chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs,
-                   session=chunks.tune)
-        counts = {kind: 0 for kind in SOURCES} | dict(conn.execute(
-            sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall())
+        chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs, session=chunks.tune)
+        counts = {kind: 0 for kind in SOURCES} | dict(
+            conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
+        )
         conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
         # Statistics make the planner probe the fingerprints' index, not hash them for every row.
         conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
@@ -144,7 +188,9 @@ def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]
 def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
     """An empty fingerprint table where none was recorded: the scrub then has nothing to avoid."""
     conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
-    conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE))
+    conn.execute(
+        sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {} (h bigint NOT NULL, kind text NOT NULL)").format(TABLE)
+    )
 
 
 def in_production(value: sql.Composable, kind: str | None = None) -> sql.Composable:
@@ -156,7 +202,8 @@ def in_production(value: sql.Composable, kind: str | None = None) -> sql.Composa
     every row. Needs the parameter `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
     return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
-        h=_fingerprint(value), fp=TABLE, of_kind=of_kind)
+        h=_fingerprint(value), fp=TABLE, of_kind=of_kind
+    )
 
 
 def drop_fingerprints(conn: psycopg.Connection) -> None:
@@ -177,8 +224,9 @@ def name_windows(v: sql.Composable) -> sql.Composable:
         "FROM regexp_matches({v}, {run}, 'g') AS m, regexp_split_to_array(m[1], {gap}) AS r(words), "
         "generate_series(0, {k} * (cardinality(r.words) - 1) - 1) AS g "
         "WHERE g / {k} + 2 + mod(g, {k}) <= cardinality(r.words)"
-    ).format(x=normalised(window), v=v, run=sql.Literal(f"({patterns.NAME_RUN})"),
-             gap=sql.Literal(patterns.NAME_GAP), k=k)
+    ).format(
+        x=normalised(window), v=v, run=sql.Literal(f"({patterns.NAME_RUN})"), gap=sql.Literal(patterns.NAME_GAP), k=k
+    )
 
 
 def _candidates(v: sql.Composable) -> sql.Composable:
@@ -191,11 +239,18 @@ def _candidates(v: sql.Composable) -> sql.Composable:
         "UNION ALL SELECT {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
         "UNION ALL SELECT w.x, 'name' FROM ({windows}) AS w"
     ).format(
-        v=v, whole=normalised(v), email_match=normalised(sql.SQL("m[1]")), d=digits(v),
-        md=digits(sql.SQL("m[1]")), max=sql.Literal(MAX_WHOLE_VALUE),
-        phone_value=sql.Literal(patterns.PHONE_VALUE), n=sql.Literal(patterns.MIN_PHONE_DIGITS),
-        email=sql.Literal(f"({patterns.EMAIL})"), phone=sql.Literal(f"({patterns.PHONE})"),
-        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE), windows=name_windows(v),
+        v=v,
+        whole=normalised(v),
+        email_match=normalised(sql.SQL("m[1]")),
+        d=digits(v),
+        md=digits(sql.SQL("m[1]")),
+        max=sql.Literal(MAX_WHOLE_VALUE),
+        phone_value=sql.Literal(patterns.PHONE_VALUE),
+        n=sql.Literal(patterns.MIN_PHONE_DIGITS),
+        email=sql.Literal(f"({patterns.EMAIL})"),
+        phone=sql.Literal(f"({patterns.PHONE})"),
+        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
+        windows=name_windows(v),
     )
 
 
@@ -212,7 +267,8 @@ def _matches(col: catalog.Column, v: sql.Composable) -> sql.Composable:
     """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`; join them to the
     fingerprints `fp` with `_match`."""
     return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(x, kind)").format(
-        strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v")))
+        strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v"))
+    )
 
 
 def _match(x: sql.Composable, kind: sql.Composable) -> sql.Composable:
@@ -224,7 +280,8 @@ def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> 
     and one join with the fingerprints."""
     per_column = sql.SQL(" UNION ALL ").join(
         sql.SQL("SELECT {name} AS col, c.x, c.kind FROM {candidates}").format(
-            name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name)))
+            name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name))
+        )
         for col in cols
     )
     not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", c.name)) for c in cols)
@@ -232,8 +289,14 @@ def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> 
         "SELECT hits.col, count(DISTINCT hits.r) FROM (SELECT t.ctid AS r, found.* FROM {table} AS t, "
         "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}) AS hits "
         "JOIN {fp} AS fp ON {match} GROUP BY hits.col"
-    ).format(table=sql.Identifier(table), per_column=per_column, not_null=not_null, pages=pages.condition(),
-             fp=TABLE, match=_match(sql.SQL("hits.x"), sql.SQL("hits.kind")))
+    ).format(
+        table=sql.Identifier(table),
+        per_column=per_column,
+        not_null=not_null,
+        pages=pages.condition(),
+        fp=TABLE,
+        match=_match(sql.SQL("hits.x"), sql.SQL("hits.kind")),
+    )
 
 
 def _values_query(table: str, col: catalog.Column) -> sql.Composable:
@@ -242,8 +305,14 @@ def _values_query(table: str, col: catalog.Column) -> sql.Composable:
     return sql.SQL(
         "SELECT {name}, sum(d.n) FROM (SELECT {c} AS v, count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY 1) AS d "
         "WHERE EXISTS (SELECT FROM {candidates} JOIN {fp} AS fp ON {match}) HAVING sum(d.n) > 0"
-    ).format(name=sql.Literal(col.name), c=c, table=sql.Identifier(table), fp=TABLE,
-             candidates=_matches(col, sql.SQL("d.v")), match=_match(sql.SQL("c.x"), sql.SQL("c.kind")))
+    ).format(
+        name=sql.Literal(col.name),
+        c=c,
+        table=sql.Identifier(table),
+        fp=TABLE,
+        candidates=_matches(col, sql.SQL("d.v")),
+        match=_match(sql.SQL("c.x"), sql.SQL("c.kind")),
+    )
 
 
 @dataclass(frozen=True)
@@ -271,7 +340,8 @@ def _repeated_columns(conn: psycopg.Connection, table: str, cols: list[catalog.C
         "ELSE s.n_distinct / greatest(c.reltuples, 1) END "
         "FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass "
         "WHERE s.schemaname = 'public' AND s.tablename = %s",
-        (sql.Identifier(table).as_string(conn), table)).fetchall()
+        (sql.Identifier(table).as_string(conn), table),
+    ).fetchall()
     comparable = {c.name for c in cols if c.type != "json"}  # json has no equality to group by
     return {name for name, share in stats if share <= REPEATED and name in comparable}
 

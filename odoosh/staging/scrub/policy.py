@@ -34,10 +34,24 @@ import yaml
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
 # Strategies a column can have; what each does is in strategies.py.
-COLUMN_STRATEGIES = frozenset({
-    "keep", "null", "hash", "redact", "fake_text", "fake_name", "fake_company", "fake_email",
-    "fake_phone", "fake_street", "fake_city", "fake_zip", "password", "recompute",
-})
+COLUMN_STRATEGIES = frozenset(
+    {
+        "keep",
+        "null",
+        "hash",
+        "redact",
+        "fake_text",
+        "fake_name",
+        "fake_company",
+        "fake_email",
+        "fake_phone",
+        "fake_street",
+        "fake_city",
+        "fake_zip",
+        "password",
+        "recompute",
+    }
+)
 TABLE_STRATEGIES = frozenset({"keep", "delete_rows"})
 OPTIONS = {
     # Use fake_company instead of fake_name on rows where this boolean column is true.
@@ -118,7 +132,9 @@ def _merge(policy: Policy, path: Path) -> None:
         columns = policy.tables.setdefault(table, {})
         if isinstance(body, str):
             if body not in TABLE_STRATEGIES:
-                raise PolicyError(f"{where}: table-level strategy must be one of {sorted(TABLE_STRATEGIES)}, not {body!r}")
+                raise PolicyError(
+                    f"{where}: table-level strategy must be one of {sorted(TABLE_STRATEGIES)}, not {body!r}"
+                )
             columns.clear()  # a table-level rule replaces what earlier files said about the table
             columns["*"] = Rule(body, source=where)
         elif isinstance(body, dict):
@@ -163,4 +179,6 @@ def _rule(spec: object, where: str, column: object) -> Rule:
 def _check_name(name: object, where: str, glob: bool = True) -> None:
     """Names become SQL identifiers (quoted) or globs; keep them to Odoo's identifier alphabet."""
     if not isinstance(name, str) or not _IDENTIFIER_GLOB.match(name) or (not glob and "*" in name):
-        raise PolicyError(f"{where}: {name!r} is not a table/column name or glob (lowercase letters, digits, _, * and ?)")
+        raise PolicyError(
+            f"{where}: {name!r} is not a table/column name or glob (lowercase letters, digits, _, * and ?)"
+        )

@@ -67,8 +67,10 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
                 continue
             if rule.strategy == "recompute":
                 if (table, col.name) not in RECOMPUTE:
-                    raise ValueError(f"{rule.source}: odoosh cannot recompute {col.qualified}; "
-                                     f"recomputable: {sorted('.'.join(k) for k in RECOMPUTE)}")
+                    raise ValueError(
+                        f"{rule.source}: odoosh cannot recompute {col.qualified}; "
+                        f"recomputable: {sorted('.'.join(k) for k in RECOMPUTE)}"
+                    )
                 result.recompute.append((table, col.name))
                 result.columns.setdefault(table, []).append(col.name)
                 continue
@@ -76,7 +78,8 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
             # redact returns a text with nothing to replace unchanged: a guard would search it twice.
             if rule.strategy != "redact":
                 new = sql.SQL("CASE WHEN {need} THEN {new} ELSE {c} END").format(
-                    c=strategies.column(col.name), need=need, new=new)
+                    c=strategies.column(col.name), need=need, new=new
+                )
             sets.append(sql.SQL("{c} = {new}").format(c=sql.Identifier(col.name), new=new))
             needs.append(need)
             result.columns.setdefault(table, []).append(col.name)
@@ -85,9 +88,11 @@ def plan(conn: psycopg.Connection, policy: Policy, admin_id: int | None) -> Plan
         if not sets:
             continue
         statement = sql.SQL("UPDATE {t} AS {row} SET {sets}").format(
-            t=sql.Identifier(table), row=sql.Identifier(strategies.ROW), sets=sql.SQL(", ").join(sets))
-        result.chunks += [Chunk(table, statement, sql.SQL(" OR ").join(needs), pages)
-                          for pages in chunks.split(conn, table)]
+            t=sql.Identifier(table), row=sql.Identifier(strategies.ROW), sets=sql.SQL(", ").join(sets)
+        )
+        result.chunks += [
+            Chunk(table, statement, sql.SQL(" OR ").join(needs), pages) for pages in chunks.split(conn, table)
+        ]
     result.chunks.sort(key=lambda c: c.pages.blocks, reverse=True)
     order = {t: i for i, t in enumerate(strategies.RECOMPUTE_ORDER)}
     result.recompute.sort(key=lambda tc: order.get(tc[0], len(order)))
@@ -102,12 +107,14 @@ def admin_user_id(conn: psycopg.Connection) -> int | None:
     if not catalog.has_table(conn, "res_users"):
         return None
     if catalog.has_table(conn, "ir_model_data"):
-        row = conn.execute("SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'user_admin' "
-                           "AND model = 'res.users'").fetchone()
+        row = conn.execute(
+            "SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'user_admin' AND model = 'res.users'"
+        ).fetchone()
         if row:
             return row[0]
-    row = conn.execute("SELECT id FROM res_users WHERE login = 'admin' UNION ALL "
-                       "SELECT id FROM res_users WHERE id = 2 LIMIT 1").fetchone()
+    row = conn.execute(
+        "SELECT id FROM res_users WHERE login = 'admin' UNION ALL SELECT id FROM res_users WHERE id = 2 LIMIT 1"
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -118,8 +125,9 @@ def _session(conn: psycopg.Connection) -> None:
         conn.execute("SET session_replication_role = replica")
 
 
-def scrub(dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int = 2,
-          progress: Progress = print) -> dict:
+def scrub(
+    dsn: str, policy: Policy, *, salt: str, admin_password: str, jobs: int = 2, progress: Progress = print
+) -> dict:
     """Scrub every column the policy classifies; returns rows touched and seconds per table.
 
     Rows are counted per table: one UPDATE covers all of a table's columns, and telling
@@ -207,11 +215,17 @@ def _dependents_of_deleted(conn: psycopg.Connection, work: Plan) -> list[sql.Com
         if not catalog.has_column(conn, table, column):
             continue
         if on_delete == "cascade":
-            statements.append(sql.SQL("DELETE FROM {t} WHERE {c} IS NOT NULL").format(
-                t=sql.Identifier(table), c=sql.Identifier(column)))
+            statements.append(
+                sql.SQL("DELETE FROM {t} WHERE {c} IS NOT NULL").format(
+                    t=sql.Identifier(table), c=sql.Identifier(column)
+                )
+            )
             work.columns.setdefault(table, []).append(constraints.ROWS_DELETED)
         else:
-            statements.append(sql.SQL("UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL").format(
-                t=sql.Identifier(table), c=sql.Identifier(column)))
+            statements.append(
+                sql.SQL("UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL").format(
+                    t=sql.Identifier(table), c=sql.Identifier(column)
+                )
+            )
             work.columns.setdefault(table, []).append(column)
     return statements

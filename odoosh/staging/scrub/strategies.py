@@ -49,8 +49,14 @@ class Ctx:
 def parameters(salt: str, admin_password: str) -> dict:
     """The parameters of the expressions: the pools, the keys of the hashes, the passwords."""
     seed = int.from_bytes(hashlib.sha256(b"odoosh-scrub:" + salt.encode()).digest()[:8], "big", signed=True)
-    return {**fakes.build_pools(), "salt": salt, "seed": seed, "fp_seed": leaks.fingerprint_seed(salt),
-            "admin_hash": passwords.pbkdf2_sha512(admin_password), "unusable_hash": passwords.unusable()}
+    return {
+        **fakes.build_pools(),
+        "salt": salt,
+        "seed": seed,
+        "fp_seed": leaks.fingerprint_seed(salt),
+        "admin_hash": passwords.pbkdf2_sha512(admin_password),
+        "unusable_hash": passwords.unusable(),
+    }
 
 
 # --------------------------------------------------------------------------- expressions
@@ -63,16 +69,17 @@ def _p(name: str) -> sql.Composable:
 def _hash(key: sql.Composable, kind: str) -> sql.Composable:
     """64-bit keyed hash of `key`; `kind` separates strategies so a name and a city differ."""
     return sql.SQL("hashtextextended({kind} || {key}, {seed}::bigint)").format(
-        kind=sql.Literal(kind + ":"), key=key, seed=_p("seed"))
+        kind=sql.Literal(kind + ":"), key=key, seed=_p("seed")
+    )
 
 
 def _pick(pool: str, h: sql.Composable, shift: int) -> sql.Composable:
     return sql.SQL("({pool}::text[])[1 + mod(({h} >> {shift}) & 2147483647, cardinality({pool}::text[]))]").format(
-        pool=_p(pool), h=h, shift=sql.Literal(shift))
+        pool=_p(pool), h=h, shift=sql.Literal(shift)
+    )
 
 
-def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
-                       norm: Expression) -> Expression:
+def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable], norm: Expression) -> Expression:
     """A fake that is not one of production's values (as the leak gate normalises them).
 
     Pools and production can share realistic values ("Anna Smith"); such a fake would be
@@ -80,13 +87,19 @@ def _unlike_production(make: Callable[[sql.Composable, int], sql.Composable],
     not hold wins (false sorts first); if all collide, the gate reports it. The first
     candidate is tried alone, as it almost always wins.
     """
+
     def build(v: sql.Composable) -> sql.Composable:
         candidates = sql.SQL(", ").join(make(v, variant) for variant in range(FAKE_VARIANTS))
         return sql.SQL(
             "CASE WHEN NOT {first_seen} THEN {first} ELSE (SELECT c FROM unnest(ARRAY[{candidates}]) "
             "WITH ORDINALITY AS f(c, n) ORDER BY {seen}, n LIMIT 1) END"
-        ).format(first=make(v, 0), first_seen=leaks.in_production(norm(make(v, 0))),
-                 candidates=candidates, seen=leaks.in_production(norm(sql.SQL("f.c"))))
+        ).format(
+            first=make(v, 0),
+            first_seen=leaks.in_production(norm(make(v, 0))),
+            candidates=candidates,
+            seen=leaks.in_production(norm(sql.SQL("f.c"))),
+        )
+
     return build
 
 
@@ -107,7 +120,8 @@ def _one_fake_email(key: sql.Composable) -> sql.Composable:
     """first.last.<8 hex of a salted md5>@example.com: realistic, unique-ish, undeliverable."""
     h = _hash(key, "email")
     return sql.SQL("{} || '.' || {} || '.' || left(md5({salt}::text || {key}), 8) || '@example.com'").format(
-        _pick("first_ascii", h, 0), _pick("last_ascii", h, 31), salt=_p("salt"), key=key)
+        _pick("first_ascii", h, 0), _pick("last_ascii", h, 31), salt=_p("salt"), key=key
+    )
 
 
 def fake_email(v: sql.Composable) -> sql.Composable:
@@ -118,8 +132,11 @@ def fake_email(v: sql.Composable) -> sql.Composable:
         "CASE WHEN {v} !~ '[,;]' THEN {single} "
         "ELSE coalesce((SELECT string_agg({each}, ', ') FROM regexp_matches({v}, {re}, 'g') AS m), {whole}) END"
     ).format(
-        v=v, single=_one_fake_email(normalised(single)), each=_one_fake_email(normalised(sql.SQL("m[1]"))),
-        re=sql.Literal(f"({patterns.EMAIL})"), whole=_one_fake_email(normalised(v)),
+        v=v,
+        single=_one_fake_email(normalised(single)),
+        each=_one_fake_email(normalised(sql.SQL("m[1]"))),
+        re=sql.Literal(f"({patterns.EMAIL})"),
+        whole=_one_fake_email(normalised(v)),
     )
 
 
@@ -128,7 +145,8 @@ def _phone(v: sql.Composable, variant: int) -> sql.Composable:
     same number; a sanitized (digits-only) input gets a sanitized output."""
     h = _hash(digits(v), f"phone{variant or ''}")
     return sql.SQL("CASE WHEN {v} ~ '^\\+?[0-9]+$' THEN {e164} ELSE {formatted} END").format(
-        v=v, e164=_pick("phones_e164", h, 0), formatted=_pick("phones", h, 0))
+        v=v, e164=_pick("phones_e164", h, 0), formatted=_pick("phones", h, 0)
+    )
 
 
 fake_phone = _unlike_production(_phone, digits)
@@ -141,16 +159,19 @@ def fake_text(v: sql.Composable) -> sql.Composable:
 
 def _redact_contacts(v: sql.Composable) -> sql.Composable:
     emails = sql.SQL("CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {re}, {to}, 'g') ELSE {v} END").format(
-        v=v, re=sql.Literal(patterns.EMAIL), to=sql.Literal(REDACTED_EMAIL))
+        v=v, re=sql.Literal(patterns.EMAIL), to=sql.Literal(REDACTED_EMAIL)
+    )
     return sql.SQL("regexp_replace({e}, {re}, {to}, 'g')").format(
-        e=emails, re=sql.Literal(patterns.PHONE), to=sql.Literal(REDACTED_PHONE))
+        e=emails, re=sql.Literal(patterns.PHONE), to=sql.Literal(REDACTED_PHONE)
+    )
 
 
 def _production_names(v: sql.Composable) -> sql.Composable:
     """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions:
     the windows the leak gate looks at, looked up in its fingerprints."""
     return sql.SQL("SELECT w.x FROM ({windows}) AS w WHERE {seen}").format(
-        windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name"))
+        windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name")
+    )
 
 
 def _swap_names(v: sql.Composable, names: sql.Composable) -> sql.Composable:
@@ -159,7 +180,8 @@ def _swap_names(v: sql.Composable, names: sql.Composable) -> sql.Composable:
     name matches in any letter case, with any gap between its words, and not followed by a letter."""
     name = sql.SQL("{}[step.i + 1]").format(names)
     pattern = sql.SQL("replace({name}, ' ', {gap}) || '(?![[:alpha:]])'").format(
-        name=name, gap=sql.Literal(patterns.NAME_GAP))
+        name=name, gap=sql.Literal(patterns.NAME_GAP)
+    )
     return sql.SQL(
         "WITH RECURSIVE step(i, t) AS (SELECT 0, {v} UNION ALL "
         "SELECT step.i + 1, regexp_replace(step.t, {pattern}, {fake}, 'gi') FROM step WHERE step.i < cardinality({names})) "
@@ -177,8 +199,12 @@ def redact(v: sql.Composable) -> sql.Composable:
     return sql.SQL(
         "(SELECT CASE WHEN f.names IS NULL THEN {contacts} ELSE (SELECT {swapped_contacts} FROM ({swapped}) AS s(t)) END "
         "FROM (SELECT array_agg(x ORDER BY length(x) DESC, x) AS names FROM (SELECT DISTINCT x FROM ({found}) AS n) AS d) AS f)"
-    ).format(contacts=_redact_contacts(v), swapped_contacts=_redact_contacts(sql.SQL("s.t")),
-             swapped=_swap_names(v, sql.SQL("f.names")), found=_production_names(v))
+    ).format(
+        contacts=_redact_contacts(v),
+        swapped_contacts=_redact_contacts(sql.SQL("s.t")),
+        swapped=_swap_names(v, sql.SQL("f.names")),
+        found=_production_names(v),
+    )
 
 
 def hashed(v: sql.Composable) -> sql.Composable:
@@ -186,8 +212,9 @@ def hashed(v: sql.Composable) -> sql.Composable:
 
 
 def _pool(name: str, kind: str) -> Expression:
-    return _unlike_production(lambda v, variant: _pick(name, _hash(normalised(v), f"{kind}{variant or ''}"), 0),
-                              normalised)
+    return _unlike_production(
+        lambda v, variant: _pick(name, _hash(normalised(v), f"{kind}{variant or ''}"), 0), normalised
+    )
 
 
 TEXT_STRATEGIES: dict[str, Expression] = {
@@ -218,8 +245,11 @@ def needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
     text = sql.SQL("{}::text").format(v) if is_json else v
     if strategy == "redact":
         return sql.SQL("({t} ~ {re} OR EXISTS (SELECT FROM ({strings}) AS s(v), LATERAL ({names}) AS n))").format(
-            t=text, re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"),
-            strings=leaks.text_values(v, is_json), names=_production_names(sql.SQL("s.v")))
+            t=text,
+            re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"),
+            strings=leaks.text_values(v, is_json),
+            names=_production_names(sql.SQL("s.v")),
+        )
     return sql.SQL("({v} IS NOT NULL AND {t} <> '')").format(v=v, t=text)
 
 
@@ -234,20 +264,23 @@ def new_value(col: catalog.Column, rule: Rule, ctx: Ctx) -> sql.Composable:
         return sql.SQL("'{}'::jsonb" if col.type == "jsonb" else "''")
     if rule.strategy == "password":
         return sql.SQL("CASE WHEN {id} = {admin} THEN {admin_hash}::text ELSE {unusable}::text END").format(
-            id=column("id"), admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash"))
+            id=column("id"), admin=sql.Literal(ctx.admin_id), admin_hash=_p("admin_hash"), unusable=_p("unusable_hash")
+        )
     if not col.is_text:
         raise ValueError(f"{rule.source}: {rule.strategy} needs a text column; {col.qualified} is {col.type}")
     make = TEXT_STRATEGIES[rule.strategy]
     if rule.company_if:
         company_flag = column(rule.company_if)
         make = lambda x, _name=make: sql.SQL("CASE WHEN {flag} THEN {company} ELSE {person} END").format(  # noqa: E731
-            flag=company_flag, company=fake_company(x), person=_name(x))
+            flag=company_flag, company=fake_company(x), person=_name(x)
+        )
     if col.type in ("json", "jsonb"):
         return _each_json_string(v, make)
     value = make(v)
     if (ctx.table, col.name) == ("res_users", "login"):
         value = sql.SQL("CASE WHEN {id} = {admin} THEN 'admin' ELSE {fake} END").format(
-            id=column("id"), admin=sql.Literal(ctx.admin_id), fake=value)
+            id=column("id"), admin=sql.Literal(ctx.admin_id), fake=value
+        )
     return value
 
 
@@ -282,12 +315,14 @@ RECOMPUTE: dict[tuple[str, str], sql.Composable] = {
 } | {
     ("res_partner_bank", "sanitized_acc_number"): sql.SQL(
         "UPDATE res_partner_bank SET sanitized_acc_number = upper(regexp_replace(acc_number, '\\W+', '', 'g')) "
-        "WHERE sanitized_acc_number IS NOT NULL"),
+        "WHERE sanitized_acc_number IS NOT NULL"
+    ),
     ("account_move", "invoice_partner_display_name"): sql.SQL(
         "UPDATE account_move m SET invoice_partner_display_name = "
         "(CASE WHEN p.id IS NULL THEN NULL ELSE coalesce(p.display_name, p.name) END) "
         "FROM account_move m2 LEFT JOIN res_partner p ON p.id = m2.partner_id "
-        "WHERE m2.id = m.id AND m.invoice_partner_display_name IS NOT NULL"),
+        "WHERE m2.id = m.id AND m.invoice_partner_display_name IS NOT NULL"
+    ),
 }
 # account_move's recompute reads res_partner.display_name: run it last.
 RECOMPUTE_ORDER = ["res_partner", "res_partner_bank", "account_move"]
