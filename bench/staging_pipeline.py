@@ -24,7 +24,8 @@ from odoosh import scratch
 from odoosh.odoo import smoke
 from odoosh.phases import Phases
 from odoosh.postgres import dumps
-from odoosh.postgres.cluster import Clusters, PostgresCluster, remove_abandoned, throwaway_cluster
+from odoosh.postgres.abandoned import remove_abandoned
+from odoosh.postgres.cluster import Clusters, PostgresCluster, throwaway_cluster
 from odoosh.sandbox import synthetic
 from odoosh.settings import SANDBOX_POLICY
 from odoosh.staging import promote, quarantine, snapshot

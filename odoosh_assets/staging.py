@@ -17,7 +17,7 @@ from odoosh.odoo import smoke
 from odoosh.odoo.database import statistics
 from odoosh.phases import Phases
 from odoosh.postgres import connect, describe_dsn
-from odoosh.postgres.cluster import remove_abandoned
+from odoosh.postgres.abandoned import remove_abandoned
 from odoosh.staging import promote, quarantine, snapshot
 from odoosh.units import human_bytes
 from odoosh_assets.production import production_database

@@ -20,7 +20,8 @@ import pytest
 
 from odoosh import scratch
 from odoosh.postgres import PostgresError, pg_tool
-from odoosh.postgres.cluster import PostgresCluster, ServerUser, remove_abandoned
+from odoosh.postgres.abandoned import remove_abandoned
+from odoosh.postgres.cluster import PostgresCluster, ServerUser
 from odoosh.process import free_port
 
 pytestmark = pytest.mark.servers  # PostgreSQL servers and tools of killed runs

@@ -12,7 +12,8 @@ import pytest
 
 from odoosh import scratch
 from odoosh.postgres import PostgresError, connect, describe_dsn
-from odoosh.postgres.cluster import Clusters, PostgresCluster, remove_abandoned, throwaway_cluster
+from odoosh.postgres.abandoned import remove_abandoned
+from odoosh.postgres.cluster import Clusters, PostgresCluster, throwaway_cluster
 from tests.sandbox_helpers import processes_under
 
 pytestmark = pytest.mark.servers  # PostgreSQL clusters

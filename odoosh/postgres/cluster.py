@@ -12,17 +12,14 @@ password because only the server user and root can enter the socket directory; T
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
 import pwd
 import secrets
 import shutil
-import signal
 import stat
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +27,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from odoosh import process, scratch
+from odoosh import scratch
 from odoosh.postgres import PostgresError, connect, pg_bindir, pg_tool
 from odoosh.postgres.admin import DatabaseServer
 from odoosh.process import free_port, port_in_use
@@ -38,8 +35,6 @@ from odoosh.process import free_port, port_in_use
 SUPERUSER = "odoosh"
 DEFAULT_SERVER_USER = "postgres"
 START_TIMEOUT_S = 60
-SHUTDOWN_WAIT_S = 3  # for an abandoned server to end by itself (and free its shared memory) before it is killed
-IPC_RMID = 0  # shmctl command, <sys/ipc.h>
 log = logging.getLogger(__name__)
 
 
@@ -329,7 +324,7 @@ class PostgresCluster:
 @contextlib.contextmanager
 def throwaway_cluster(durable: bool = False, base_dir: str | None = None) -> Iterator[PostgresCluster]:
     """A cluster in a new scratch directory of `base_dir`, destroyed on exit; if the process
-    is killed instead, `remove_abandoned` stops and removes it later.
+    is killed instead, `odoosh.postgres.abandoned.remove_abandoned` stops and removes it later.
 
     By default the system temp dir (not pytest's tmp_path or root's home) because the server
     user must be able to reach it.
@@ -340,69 +335,6 @@ def throwaway_cluster(durable: bool = False, base_dir: str | None = None) -> Ite
             yield cluster.ensure_running()
         finally:
             cluster.destroy()
-
-
-def remove_abandoned(base_dir: str | Path, log: Callable[[str], None]) -> list[Path]:
-    """Remove the scratch directories that killed runs left in `base_dir`, whatever the moment
-    they died in, after ending every process still working in one of them (a server in any
-    state, a single-user initdb backend, an orphaned initdb or pg_dump). A directory that cannot
-    be removed is reported through `log` and skipped; this never raises for one. Returns what
-    was removed."""
-    removed = []
-    with scratch.abandoned(base_dir) as paths:
-        for path in paths:
-            try:
-                pid_files = {f: _read(f) for f in path.rglob("postmaster.pid")}
-                _shut_down(pid_files)
-                process.kill_processes_using(path)
-                for text in pid_files.values():
-                    _free_shared_memory(text)
-                shutil.rmtree(path)
-            except Exception as exc:  # one directory must not stop the run, nor the next ones
-                log(
-                    f"could not remove {path}, left behind by a killed run: {exc}. The next run tries "
-                    "again; remove it by hand if this repeats."
-                )
-                continue
-            removed.append(path)
-            log(f"removed {path}: a run that was killed left it behind")
-    return removed
-
-
-def _shut_down(pid_files: dict[Path, str], timeout: float = SHUTDOWN_WAIT_S) -> None:
-    """Ask the server of each postmaster.pid to end now, so it frees its shared memory: an
-    immediate shutdown (SIGQUIT) for a postmaster, a termination (SIGTERM) for a single-user or
-    bootstrap backend (its pid is negative: pg_ctl refuses to stop those). A pid that is not a
-    process running in that data directory (stale, or reused) is left alone. Returns within
-    `timeout`; whatever is still running then gets killed."""
-    asked = []
-    for pid_file, text in pid_files.items():
-        with contextlib.suppress(ValueError, IndexError, OSError):
-            pid = int(text.split()[0])
-            if os.readlink(f"/proc/{abs(pid)}/cwd") == os.path.realpath(pid_file.parent):
-                os.kill(abs(pid), signal.SIGQUIT if pid > 0 else signal.SIGTERM)
-                asked.append(abs(pid))
-    deadline = time.monotonic() + timeout
-    while not all(process.exited(pid) for pid in asked) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def _free_shared_memory(pid_file_text: str) -> None:
-    """Remove the System V shared memory segment named in postmaster.pid if no process is
-    attached to it any more: a server killed with SIGKILL leaves it behind (best effort)."""
-    with contextlib.suppress(ValueError, IndexError, OSError):
-        key, shmid = (int(n) for n in pid_file_text.splitlines()[6].split())
-        for line in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]:
-            fields = [int(n) for n in line.split()[:7]]  # key shmid perms size cpid lpid nattch
-            if (fields[0] & 0xFFFFFFFF, fields[1], fields[6]) == (key & 0xFFFFFFFF, shmid, 0):
-                ctypes.CDLL(None).shmctl(shmid, IPC_RMID, None)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:  # removed meanwhile by its server
-        return ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ of those is built here from the schema's own definition, inside a transaction th
 rolled back, so a policy that breaks one fails the quarantine instead of staging's restore.
 
 Not checked here, and left to the staging candidate's restore (which fails without touching
-staging): the neutralisation's fixed writes, constraint-safe by design and tested on real Odoo
+staging): the neutralization's fixed writes, constraint-safe by design and tested on real Odoo
 schemas, and exclusion constraints, which Odoo does not use.
 """
 
