@@ -18,7 +18,7 @@ from odoosh.odoo.database import statistics
 from odoosh.phases import Phases
 from odoosh.postgres import connect, describe_dsn
 from odoosh.postgres.abandoned import remove_abandoned
-from odoosh.staging import promote, quarantine, snapshot
+from odoosh.staging import promote, quarantine, snapshot, verify
 from odoosh.units import human_bytes
 from odoosh_assets.production import production_database
 from odoosh_assets.smoke import SmokeTarget, smoke_checks
@@ -139,26 +139,26 @@ def scrubbed_dump(
     with source.local_copy(source_key) as snapshot_dir, scratch.owned_dir("scrubbed", work) as tmp:
         artifact = tmp / "artifact"
         gates, summary = quarantine.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
-        sizes = {archive: _tree_size(artifact / archive) for archive in ("schema", "data")} if gates.passed else {}
         if gates.passed:
+            sizes = {archive: _tree_size(artifact / archive) for archive in ("schema", "data")}
             published.publish_dir(key, artifact)
             published.write_json(CURRENT, {"key": key})
             _keep_newest(published, DUMPS, settings.snapshots_kept())
-    if not gates.passed:
-        context.log.error("a gate failed: nothing was published and staging will not be touched")
-    yield dg.MaterializeResult(
-        metadata={
-            "published": gates.passed,
-            "key": key if gates.passed else "(not published)",
-            "source_snapshot": source_key,
-            "store": published.describe(),
-            **{k: v for archive, size in sizes.items() for k, v in _size(f"{archive}_archive_size", size).items()},
-            "rows_scrubbed": dg.MetadataValue.int(sum(summary["scrub"].get("rows", {}).values())),
-            "neutralization_actions": dg.MetadataValue.int(len(summary["neutralization_actions"])),
-            "constraints_proven": dg.MetadataValue.int(summary["constraints_proven"]),
-            **{f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()},
-        }
-    )
+    phase_seconds = {f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()}
+    if gates.passed:
+        yield dg.MaterializeResult(
+            metadata={
+                "published": True,
+                "key": key,
+                "source_snapshot": source_key,
+                "store": published.describe(),
+                **{k: v for archive, size in sizes.items() for k, v in _size(f"{archive}_archive_size", size).items()},
+                "rows_scrubbed": dg.MetadataValue.int(sum(summary["scrub"].get("rows", {}).values())),
+                "neutralization_actions": dg.MetadataValue.int(len(summary["neutralization_actions"])),
+                "constraints_proven": dg.MetadataValue.int(summary["constraints_proven"]),
+                **phase_seconds,
+            }
+        )
     unclassified = gates.unclassified_columns
     yield dg.AssetCheckResult(
         check_name="pii_coverage",
@@ -193,6 +193,8 @@ def scrubbed_dump(
         description=("; ".join(gates.neutralization_failures) or "every neutralization fact holds"),
         metadata={"failed_facts": dg.MetadataValue.int(len(gates.neutralization_failures))},
     )
+    if not gates.passed:  # the run's failure says what to do, where people look first
+        raise dg.Failure(description=verify.explain(gates), metadata={"source_snapshot": source_key, **phase_seconds})
 
 
 def _tree_size(path: Path) -> int:

@@ -166,6 +166,11 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
         assert not checks["pii_coverage"].passed
         assert "res_partner.x_private_email" in checks["pii_coverage"].metadata["columns"].value
         assert not result.asset_materializations_for_node("staging_database")
+        # The run's failure, what the UI's run page and the CLI show, says what to add.
+        failure = next(e for e in result.get_step_failure_events() if e.step_key == "scrubbed_dump")
+        message = failure.step_failure_data.user_failure_data.description
+        assert message.startswith("The PII gates refused the scrubbed dump (1 unclassified column(s)")
+        assert "res_partner:\n  x_private_email: fake_email" in message
         assert database_oid(staging_dsn) == before
 
         # Declaring the column safe does not help: the leak gate sees production's emails in it.

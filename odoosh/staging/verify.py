@@ -43,3 +43,77 @@ def verify(
             conn, base_url=base_url, smtp_host=smtp_host, smtp_port=smtp_port
         ),
     )
+
+
+# A strategy to suggest for a column, from the words of its name (first match wins); a column
+# whose name says nothing gets `redact` (kept wording, personal values replaced) if it leaked,
+# else `fake_text`.
+_SUGGESTIONS = (
+    ("email", "fake_email"),
+    ("phone", "fake_phone"),
+    ("mobile", "fake_phone"),
+    ("fax", "fake_phone"),
+    ("street", "fake_street"),
+    ("street2", "null"),
+    ("address", "fake_street"),
+    ("city", "fake_city"),
+    ("zip", "fake_zip"),
+    ("password", "password"),
+    ("token", "null"),
+    ("secret", "null"),
+    ("key", "null"),
+    ("name", "fake_name"),
+    ("vat", "hash"),
+    ("iban", "hash"),
+    ("acc", "hash"),
+    ("ssn", "hash"),
+    ("passport", "hash"),
+    ("identification", "hash"),
+)
+
+
+def suggested_strategy(column: str, leaked: bool) -> str:
+    words = column.lower().split("_")
+    for word, strategy in _SUGGESTIONS:
+        if word in words:
+            return strategy
+    return "redact" if leaked else "fake_text"
+
+
+def suggested_policy(gates: Gates) -> str:
+    """Policy lines (YAML) that would classify every column the gates named."""
+    columns = {name: False for name in gates.unclassified_columns} | {name: True for name in gates.leaks}
+    by_table: dict[str, list[str]] = {}
+    for qualified, leaked in sorted(columns.items()):
+        table, _, column = qualified.partition(".")
+        by_table.setdefault(table, []).append(f"  {column}: {suggested_strategy(column, leaked)}")
+    return "\n".join(line for table, lines in by_table.items() for line in (f"{table}:", *lines))
+
+
+def explain(gates: Gates, shown: int = 20) -> str:
+    """Why the gates refused, in words a person acts on: the first line says what happened, the
+    next name the columns (counts only, never values) and the policy lines that fix them."""
+    refused = [
+        f"{len(gates.unclassified_columns)} unclassified column(s)" if gates.unclassified_columns else "",
+        f"production values in {len(gates.leaks)} column(s)" if gates.leaks else "",
+        f"{len(gates.neutralization_failures)} neutralization fact(s) broken" if gates.neutralization_failures else "",
+    ]
+    lines = [
+        f"The PII gates refused the scrubbed dump ({', '.join(r for r in refused if r)}): nothing was "
+        "published and staging is unchanged."
+    ]
+    if gates.unclassified_columns:
+        names = ", ".join(gates.unclassified_columns[:shown])
+        lines.append(f"pii_coverage: columns that look personal and that the policy does not classify: {names}")
+    if gates.leaks:
+        top = sorted(gates.leaks.items(), key=lambda item: -item[1])[:shown]
+        lines.append("pii_leak: production values found in " + ", ".join(f"{c} ({n})" for c, n in top))
+    if gates.neutralization_failures:
+        lines.append("neutralized: " + "; ".join(gates.neutralization_failures))
+    if gates.unclassified_columns or gates.leaks:
+        lines.append(
+            "Add to a policy file of yours (ODOOSH_SCRUB_POLICY; check each strategy), then "
+            "materialize scrubbed_dump again:"
+        )
+        lines.append(suggested_policy(gates))
+    return "\n".join(lines)
