@@ -27,13 +27,13 @@ from odoosh.postgres import dumps
 from odoosh.postgres.abandoned import remove_abandoned
 from odoosh.postgres.cluster import Clusters, PostgresCluster, throwaway_cluster
 from odoosh.sandbox import synthetic
+from odoosh.sandbox.staging import CLUSTER as STAGING_CLUSTER
+from odoosh.sandbox.staging import sandbox_staging
 from odoosh.settings import SANDBOX_POLICY
 from odoosh.staging import promote, quarantine, snapshot
 from odoosh.staging.scrub.policy import load_policy
-from odoosh.staging.target import StagingTarget
 
 STAGING_DB = "odoo_staging"
-STAGING_CLUSTER = "staging"
 
 
 def main() -> None:
@@ -116,7 +116,7 @@ def _plain(
 def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, log) -> dict[str, float]:
     """The staging chain as the assets run it: snapshot, quarantine, promote."""
     phases = Phases(log)
-    staging = StagingTarget(STAGING_DB, lambda start: clusters.cluster(STAGING_CLUSTER).databases, sandbox=True)
+    staging = sandbox_staging(clusters.state_dir, STAGING_DB)
     settings = quarantine.QuarantineSettings(
         policy=load_policy([SANDBOX_POLICY]),
         salt="bench-salt",

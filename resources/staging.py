@@ -3,16 +3,11 @@
 from pathlib import Path
 
 import dagster as dg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from odoosh.postgres.admin import DatabaseServer
-from odoosh.postgres.cluster import Clusters
+from odoosh.sandbox.staging import sandbox_staging
 from odoosh.staging import secrets
 from odoosh.staging.scrub.policy import Policy, load_policy
-from odoosh.staging.target import StagingTarget
-
-DEFAULT_DATABASE = "odoo_staging"
-SANDBOX_CLUSTER = "staging"
+from odoosh.staging.target import StagingTarget, configured_staging
 
 
 class StagingResource(dg.ConfigurableResource):
@@ -28,25 +23,16 @@ class ConfiguredStagingResource(StagingResource):
     dsn: str
 
     def target(self) -> StagingTarget:
-        database = conninfo_to_dict(self.dsn).get("dbname") or DEFAULT_DATABASE
-        server = DatabaseServer(make_conninfo(self.dsn, dbname="postgres"))
-        return StagingTarget(database, lambda start: server, sandbox=False)
+        return configured_staging(self.dsn)
 
 
 class SandboxStagingResource(StagingResource):
     """A platform-managed cluster in the state directory, started when a refresh needs it."""
 
     state_dir: str
-    database_name: str = DEFAULT_DATABASE
 
     def target(self) -> StagingTarget:
-        clusters = Clusters(Path(self.state_dir))
-
-        def open_server(start: bool) -> DatabaseServer:
-            cluster = clusters.cluster(SANDBOX_CLUSTER) if start else clusters.existing(SANDBOX_CLUSTER)
-            return cluster.databases
-
-        return StagingTarget(self.database_name, open_server, sandbox=True)
+        return sandbox_staging(Path(self.state_dir))
 
 
 class ScrubbingResource(dg.ConfigurableResource):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 from odoosh.postgres.admin import DatabaseServer
 
+DEFAULT_DATABASE = "odoo_staging"
 CANDIDATE_SUFFIX = "__odoosh_new"
 PREVIOUS_SUFFIX = "__odoosh_previous"
 
@@ -40,3 +43,11 @@ class StagingTarget:
     def previous(self) -> str:
         """The name the replaced staging database is kept under until the next refresh."""
         return self.database + PREVIOUS_SUFFIX
+
+
+def configured_staging(dsn: str) -> StagingTarget:
+    """The staging database `dsn` names (ODOOSH_STAGING_DSN), administered from the server's
+    maintenance database."""
+    database = conninfo_to_dict(dsn).get("dbname") or DEFAULT_DATABASE
+    server = DatabaseServer(make_conninfo(dsn, dbname="postgres"))
+    return StagingTarget(database, lambda start: server, sandbox=False)
