@@ -13,12 +13,24 @@ a strategy, written as a string or as `{strategy: ..., <option>: ...}`:
 Top-level keys starting with '.' are ignored: they hold YAML anchors for repeated groups.
 `column: null` (YAML's null) means the `null` strategy.
 
-Resolution is deliberately narrow so that a rule never reaches further than its author
-expected: the single most specific table entry applies (an exact name beats any glob, a
-longer glob beats a shorter one), and inside it the most specific column entry. So listing a
-table by name means its unlisted PII columns stay unclassified (and fail the coverage gate)
-even when some glob would have matched them. Files are merged in order: a later file
-overrides an earlier one column by column.
+Resolution keeps each file narrow, so that a rule never reaches further than its author
+expected, and lets a later file change only what it names:
+
+- Inside one file, the single most specific table entry applies (an exact name beats any
+  glob, a longer glob beats a shorter one), and inside it the most specific column entry. So
+  the default file listing a table by name means its unlisted PII columns stay unclassified
+  (and fail the coverage gate) even when one of the default's globs would have matched them.
+- Files are layered in order (the default first, then ODOOSH_SCRUB_POLICY's files). For
+  `table.column` the last file whose applicable table entry classifies the column decides;
+  a file whose entry does not mention the column leaves it to the earlier files, whichever of
+  their entries (exact or glob) applies there. So a user file naming one column of a table
+  the default covers through a glob keeps the default's rules for the other columns, and a
+  later file's glob decides the columns it names in every table it matches, also where an
+  earlier file has an exact entry.
+- A table-level strategy (`table: keep` or `table: delete_rows`) replaces what earlier files
+  said about the table: nothing earlier is consulted for it. A later file's column mapping in
+  turn replaces an earlier `delete_rows` (the rows are then kept, and only the columns that
+  file and files after it name are classified) but merges with an earlier `keep`.
 """
 
 from __future__ import annotations
@@ -76,27 +88,51 @@ class Rule:
 
 
 @dataclass
-class Policy:
-    """Merged policy entries: {table pattern: {column pattern: Rule}}; '*' holds table-level rules."""
+class Entry:
+    """One file's rules for one table pattern: a table-level rule or column rules."""
 
-    tables: dict[str, dict[str, Rule]] = field(default_factory=dict)
+    columns: dict[str, Rule] = field(default_factory=dict)  # column pattern -> Rule
+    table_rule: Rule | None = None  # `table: keep` or `table: delete_rows`
+
+
+@dataclass
+class Policy:
+    """The files' entries, one layer per file in load order: [{table pattern: Entry}]."""
+
+    layers: list[dict[str, Entry]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
-    def table_entry(self, table: str) -> dict[str, Rule] | None:
-        pattern = _most_specific(self.tables, table)
-        return None if pattern is None else self.tables[pattern]
+    def entries(self, table: str) -> list[Entry]:
+        """The entries that apply to `table`, latest file first: each file's most specific one,
+        down to the latest table-level rule (which replaces everything before it). An earlier
+        `delete_rows` after which a later file gave column rules is left out."""
+        found: list[Entry] = []
+        for layer in reversed(self.layers):
+            pattern = _most_specific(layer, table)
+            if pattern is None:
+                continue
+            entry = layer[pattern]
+            if entry.table_rule is not None:
+                if not (found and entry.table_rule.strategy == "delete_rows"):
+                    found.append(entry)
+                break
+            found.append(entry)
+        return found
 
     def rule(self, table: str, column: str) -> Rule | None:
         """The rule for `table.column`, or None if the policy does not classify it."""
-        entry = self.table_entry(table)
-        if entry is None:
-            return None
-        pattern = _most_specific(entry, column)
-        return None if pattern is None else entry[pattern]
+        for entry in self.entries(table):
+            if entry.table_rule is not None:
+                return entry.table_rule
+            pattern = _most_specific(entry.columns, column)
+            if pattern is not None:
+                return entry.columns[pattern]
+        return None
 
     def deletes(self, table: str) -> bool:
         """True if every row of `table` is deleted (a table-level `delete_rows`)."""
-        return _deletes(self.table_entry(table) or {})
+        entries = self.entries(table)
+        return bool(entries) and entries[0].table_rule is not None and entries[0].table_rule.strategy == "delete_rows"
 
 
 def _most_specific(patterns: dict[str, object], name: str) -> str | None:
@@ -124,32 +160,24 @@ def _merge(policy: Policy, path: Path) -> None:
         document = {}
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: a policy is a mapping of table names to rules")
+    layer: dict[str, Entry] = {}
     for table, body in document.items():
         if isinstance(table, str) and table.startswith("."):
             continue  # a YAML anchor holder, e.g. `.seo: &seo {...}`
         where = f"{path}: {table}"
         _check_name(table, where)
-        columns = policy.tables.setdefault(table, {})
         if isinstance(body, str):
             if body not in TABLE_STRATEGIES:
                 raise PolicyError(
                     f"{where}: table-level strategy must be one of {sorted(TABLE_STRATEGIES)}, not {body!r}"
                 )
-            columns.clear()  # a table-level rule replaces what earlier files said about the table
-            columns["*"] = Rule(body, source=where)
+            layer[table] = Entry(table_rule=Rule(body, source=where))
         elif isinstance(body, dict):
-            if _deletes(columns):  # a column mapping replaces an earlier delete_rows
-                columns.clear()
-            for column, spec in body.items():
-                columns[column] = _rule(spec, f"{where}.{column}", column)
+            layer[table] = Entry({column: _rule(spec, f"{where}.{column}", column) for column, spec in body.items()})
         else:
             raise PolicyError(f"{where}: expected a strategy or a mapping of columns, got {type(body).__name__}")
+    policy.layers.append(layer)
     policy.files.append(path)
-
-
-def _deletes(columns: dict[str, Rule]) -> bool:
-    rule = columns.get("*")
-    return rule is not None and rule.strategy == "delete_rows"
 
 
 def _rule(spec: object, where: str, column: object) -> Rule:
