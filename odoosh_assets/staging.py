@@ -39,6 +39,11 @@ GATES = {
     "neutralized": "Nothing in the scrubbed database can act on the outside world (Odoo's neutralization, and more).",
 }
 
+KEPT_CHECK = (
+    "No column the policy keeps held production values. If one did, it was redacted in the same run "
+    "(a WARN, which never blocks): add the suggested policy line."
+)
+
 
 def _new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
     return f"{prefix}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{context.run.run_id[:8]}"
@@ -107,8 +112,11 @@ def prod_snapshot(
     owners=OWNERS,
     description="The snapshot neutralized and PII-scrubbed in a throwaway quarantine cluster; published only if every gate passes.",
     check_specs=[
-        dg.AssetCheckSpec(name, asset="scrubbed_dump", blocking=True, description=description)
-        for name, description in GATES.items()
+        *(
+            dg.AssetCheckSpec(name, asset="scrubbed_dump", blocking=True, description=description)
+            for name, description in GATES.items()
+        ),
+        dg.AssetCheckSpec("pii_kept_columns", asset="scrubbed_dump", description=KEPT_CHECK),
     ],
 )
 def scrubbed_dump(
@@ -192,6 +200,21 @@ def scrubbed_dump(
         passed=not gates.neutralization_failures,
         description=("; ".join(gates.neutralization_failures) or "every neutralization fact holds"),
         metadata={"failed_facts": dg.MetadataValue.int(len(gates.neutralization_failures))},
+    )
+    yield dg.AssetCheckResult(
+        check_name="pii_kept_columns",
+        passed=not gates.redacted,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"production values found in {len(gates.redacted)} kept column(s), redacted in this run: "
+            f"{', '.join(gates.redacted)}. Add to your policy:\n{verify.redact_lines(list(gates.redacted))}"
+            if gates.redacted
+            else "no kept column held production values"
+        ),
+        metadata={
+            "redacted_columns": dg.MetadataValue.int(len(gates.redacted)),
+            **({"matches_per_column": dg.MetadataValue.json(gates.redacted)} if gates.redacted else {}),
+        },
     )
     if not gates.passed:  # the run's failure says what to do, where people look first
         raise dg.Failure(description=verify.explain(gates), metadata={"source_snapshot": source_key, **phase_seconds})

@@ -40,6 +40,7 @@ ALL_CHECKS = {
     "pii_leak",
     "neutralized",
     "mail_caught",
+    "pii_kept_columns",
 }
 
 
@@ -173,22 +174,46 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
         assert "res_partner:\n  x_private_email: fake_email" in message
         assert database_oid(staging_dsn) == before
 
-        # Declaring the column safe does not help: the leak gate sees production's emails in it.
+        # Declared kept, the column is redacted in the same run: staging is refreshed, with a WARN
+        # that names the column and the policy line to add.
         policy = tmp_path / "policy.yaml"
-        policy.write_text("res_partner:\n  x_private_email: keep\n")
+        policy.write_text("res_partner:\n  x_private_email: keep\n  x_private_street: keep\n")
         os.environ["ODOOSH_SCRUB_POLICY"] = str(policy)
         box.reload()
         result = box.run(PIPELINE)
         checks = box.checks(result)
-        assert checks["pii_coverage"].passed
+        assert checks["pii_coverage"].passed and checks["pii_leak"].passed
+        warned = checks["pii_kept_columns"]
+        assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
+        assert "res_partner:\n  x_private_email: redact" in warned.description
+        assert warned.metadata["matches_per_column"].value["res_partner.x_private_email"] > 0
+        assert result.asset_materializations_for_node("staging_database")
+        assert database_oid(staging_dsn) != before
+        with connect(prod_dsn) as conn:
+            emails = {e for (e,) in conn.execute("SELECT email FROM res_partner WHERE email IS NOT NULL")}
+        with connect(staging_dsn) as conn:
+            kept = {
+                v for (v,) in conn.execute("SELECT x_private_email FROM res_partner WHERE x_private_email IS NOT NULL")
+            }
+        assert len(emails) > 50 and kept and not emails & kept  # an independent look: no production email left
+
+        # What redaction cannot replace (a street line) still refuses the refresh.
+        before = database_oid(staging_dsn)
+        with connect(prod_dsn, autocommit=True) as conn:
+            conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_street varchar")
+            conn.execute("UPDATE res_partner SET x_private_street = street")
+        result = box.run(PIPELINE)
+        checks = box.checks(result)
         assert not checks["pii_leak"].passed
-        assert checks["pii_leak"].metadata["matches_per_column"].value.get("res_partner.x_private_email", 0) > 0
+        assert checks["pii_leak"].metadata["matches_per_column"].value.get("res_partner.x_private_street", 0) > 0
+        assert "res_partner.x_private_email" not in checks["pii_leak"].metadata["matches_per_column"].value
         assert database_oid(staging_dsn) == before
     finally:
         os.environ.pop("ODOOSH_SCRUB_POLICY", None)
         box.reload()
         with connect(prod_dsn, autocommit=True) as conn:
             conn.execute("ALTER TABLE res_partner DROP COLUMN x_private_email")
+            conn.execute("ALTER TABLE res_partner DROP COLUMN IF EXISTS x_private_street")
 
 
 def test_killed_restore_leaves_staging_intact(box):

@@ -1,6 +1,7 @@
 """A refusal says what happened and which policy lines would fix it, without a single value."""
 
-from odoosh.staging.verify import Gates, explain, suggested_strategy
+from odoosh.staging.scrub.policy import load_policy, redacting
+from odoosh.staging.verify import Gates, explain, kept_leaks, redact_lines, suggested_strategy
 
 
 def test_explain_names_columns_counts_and_the_policy_lines():
@@ -38,3 +39,16 @@ def test_suggested_strategies_follow_the_words_of_the_name():
         for c in ("partner_email", "x_mobile", "private_street", "acc_number", "api_key", "contact_name", "remarks")
     ] == ["fake_email", "fake_phone", "fake_street", "hash", "null", "fake_name", "fake_text"]
     assert suggested_strategy("remarks", leaked=True) == "redact"
+
+
+def test_only_kept_columns_are_redacted_away(tmp_path):
+    extra = tmp_path / "policy.yaml"
+    extra.write_text("product_template:\n  description_sale: keep\n")
+    policy = load_policy([extra])
+    found = {"product_template.description_sale": 4, "res_partner.email": 2, "x_branch.label": 1}
+    # res_partner.email is faked: a leak there is a scrub that failed, never redacted away.
+    assert kept_leaks(policy, found) == ["product_template.description_sale", "x_branch.label"]
+    redacting_policy = redacting(["x_branch.label"], "test")
+    assert redacting_policy.rule("x_branch", "label").strategy == "redact"
+    assert redacting_policy.rule("x_branch", "other") is None and redacting_policy.rule("res_partner", "email") is None
+    assert redact_lines(["x_branch.label"]) == "x_branch:\n  label: redact"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -18,10 +18,26 @@ class Gates:
     unclassified_columns: list[str]
     leaks: dict[str, int]
     neutralization_failures: list[str]
+    # Kept columns in which production values were found, and redacted in the same run: no
+    # longer leaks, but the policy should say so (matches before the redaction).
+    redacted: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return not (self.unclassified_columns or self.leaks or self.neutralization_failures)
+
+
+def kept_leaks(policy: Policy, found: dict[str, int]) -> list[str]:
+    """The leaking columns the policy keeps as they are (`keep`, or no rule): company data in
+    which people's details were written. Redacting them loses no company data; a leak in a
+    column the policy already scrubs is not redacted away, it refuses the refresh."""
+    kept = []
+    for qualified in found:
+        table, _, column = qualified.partition(".")
+        rule = policy.rule(table, column)
+        if rule is None or rule.strategy == "keep":
+            kept.append(qualified)
+    return sorted(kept)
 
 
 def verify(
@@ -80,13 +96,18 @@ def suggested_strategy(column: str, leaked: bool) -> str:
     return "redact" if leaked else "fake_text"
 
 
-def suggested_policy(gates: Gates) -> str:
+def redact_lines(columns: list[str]) -> str:
+    """The policy lines that make the redaction of `columns` the policy's own choice."""
+    return suggested_policy(Gates([], {c: 1 for c in columns}, []), strategy="redact")
+
+
+def suggested_policy(gates: Gates, strategy: str | None = None) -> str:
     """Policy lines (YAML) that would classify every column the gates named."""
     columns = {name: False for name in gates.unclassified_columns} | {name: True for name in gates.leaks}
     by_table: dict[str, list[str]] = {}
     for qualified, leaked in sorted(columns.items()):
         table, _, column = qualified.partition(".")
-        by_table.setdefault(table, []).append(f"  {column}: {suggested_strategy(column, leaked)}")
+        by_table.setdefault(table, []).append(f"  {column}: {strategy or suggested_strategy(column, leaked)}")
     return "\n".join(line for table, lines in by_table.items() for line in (f"{table}:", *lines))
 
 

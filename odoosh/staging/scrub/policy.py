@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +133,15 @@ class Policy:
         """True if every row of `table` is deleted (a table-level `delete_rows`)."""
         entries = self.entries(table)
         return bool(entries) and entries[0].table_rule is not None and entries[0].table_rule.strategy == "delete_rows"
+
+
+def redacting(columns: Iterable[str], source: str) -> Policy:
+    """A policy that redacts exactly `columns` (`table.column`) and touches nothing else."""
+    layer: dict[str, Entry] = {}
+    for qualified in columns:
+        table, _, column = qualified.partition(".")
+        layer.setdefault(table, Entry()).columns[column] = Rule("redact", source=f"{source}: {qualified}")
+    return Policy(layers=[layer])
 
 
 def _most_specific(patterns: dict[str, object], name: str) -> str | None:
