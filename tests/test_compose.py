@@ -2,7 +2,7 @@
 dagster.yaml, the Dockerfile and the code, and against the official compose-spec JSON schema
 as shipped by check-jsonschema.
 
-The readers of compose/ and the Dockerfile here are shared with test_compose_instance.py
+The readers of compose/ and the Dockerfile (tests/compose_files.py) are shared with test_compose_instance.py
 (the Dagster instance of dagster.yaml against a real PostgreSQL) and test_compose_image.py
 (the Dockerfile and .dockerignore). There is no Docker engine here, so nothing is built or
 started: the containers' configuration is what is tested.
@@ -12,155 +12,35 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import tomllib
-from pathlib import Path
 
 import pytest
-import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-COMPOSE_DIR = REPO / "compose"
-COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
-DAGSTER_YAML = COMPOSE_DIR / "dagster.yaml"
-WORKSPACE_YAML = COMPOSE_DIR / "workspace.yaml"
-ENV_EXAMPLE = COMPOSE_DIR / ".env.example"
-DOCKERFILE = REPO / "Dockerfile"
-DOCKERIGNORE = REPO / ".dockerignore"
-
-DAGSTER_SERVICES = ("user-code", "dagster-webserver", "dagster-daemon")
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|SALT|KEY")
-DOCKER_SOCKET = "/var/run/docker.sock"
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text())
-
-
-def dagster_config() -> dict:
-    return load_yaml(DAGSTER_YAML)
-
-
-def compose_raw() -> dict:
-    """The compose file as YAML (anchors and merge keys resolved), before interpolation."""
-    return load_yaml(COMPOSE_FILE)
-
-
-# Compose interpolation: $$, $NAME, ${NAME}, ${NAME:-default}, ${NAME-default},
-# ${NAME:?error}, ${NAME?error}, ${NAME:+alt}, ${NAME+alt}.
-_INTERPOLATION = re.compile(
-    r"\$(?:(?P<escaped>\$)"
-    r"|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+from tests.compose_files import (
+    COMPOSE_DIR,
+    COMPOSE_FILE,
+    DAGSTER_SERVICES,
+    DAGSTER_YAML,
+    DOCKER_SOCKET,
+    DOCKERFILE,
+    ENV_EXAMPLE,
+    FILLED_IN,
+    REPO,
+    SECRET_NAME,
+    WORKSPACE_YAML,
+    MissingVariable,
+    check_compose_schema,
+    compose_raw,
+    compose_rendered,
+    dagster_config,
+    dockerfile_env,
+    env_example,
+    example_env,
+    interpolate,
+    load_yaml,
+    references,
+    volume_mounts,
 )
-
-
-class MissingVariable(Exception):
-    pass
-
-
-def references(text: str) -> list[tuple[str, str | None, str]]:
-    """(name, operator, argument) of every variable reference in `text`."""
-    return [
-        (m["name"] or m["bare"], m["op"], m["arg"] or "") for m in _INTERPOLATION.finditer(text) if not m["escaped"]
-    ]
-
-
-def interpolate(value, env: dict[str, str]):
-    """`value` with every string interpolated the way `docker compose` does it."""
-    if isinstance(value, dict):
-        return {key: interpolate(item, env) for key, item in value.items()}
-    if isinstance(value, list):
-        return [interpolate(item, env) for item in value]
-    if not isinstance(value, str):
-        return value
-
-    def substitute(m: re.Match) -> str:
-        if m["escaped"]:
-            return "$"
-        name, op, arg = m["name"] or m["bare"], m["op"], m["arg"] or ""
-        is_set = name in env
-        has_value = bool(env.get(name))
-        if op in (":-", "-"):
-            return env[name] if (has_value if op == ":-" else is_set) else arg
-        if op in (":?", "?"):
-            if not (has_value if op == ":?" else is_set):
-                raise MissingVariable(f"{name}: {arg}")
-            return env[name]
-        if op in (":+", "+"):
-            return arg if (has_value if op == ":+" else is_set) else ""
-        return env.get(name, "")
-
-    return _INTERPOLATION.sub(substitute, value)
-
-
-def env_example() -> dict[str, tuple[str, bool]]:
-    """Variables of .env.example: name -> (value, commented out)."""
-    found = {}
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        if m := re.fullmatch(r"(#\s*)?([A-Z][A-Z0-9_]*)=(.*)", line.strip()):
-            found[m[2]] = (m[3], bool(m[1]))
-    return found
-
-
-# Stand-ins for the required values, as a user would fill them in.
-FILLED_IN = {
-    "DAGSTER_PG_PASSWORD": "example-password",
-    "ODOOSH_PROD_DSN": "postgresql://odoosh_ro:pw@db.internal:5432/odoo",
-    "ODOOSH_STAGING_DSN": "postgresql://odoosh_staging:pw@staging.internal:5432/odoo_staging",
-    "ODOOSH_STAGING_ADMIN_PASSWORD": "example-admin-password",
-    "ODOOSH_SCRUB_SALT": "example-salt",
-    "DOCKER_GID": "999",
-}
-
-
-def example_env() -> dict[str, str]:
-    """The environment of a user who copied .env.example and filled in the required values."""
-    env = {name: value for name, (value, commented) in env_example().items() if not commented}
-    env.update(FILLED_IN)
-    return env
-
-
-def compose_rendered() -> dict:
-    return interpolate(compose_raw(), example_env())
-
-
-def volume_mounts(service: dict) -> dict[str, str]:
-    """target -> source of a service's short-syntax volume mounts."""
-    return {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", [])}
-
-
-def dockerfile_commands():
-    import dockerfile  # BuildKit's parser; dev dependency `dockerfile`
-
-    return dockerfile.parse_file(str(DOCKERFILE))
-
-
-def dockerfile_env() -> dict[str, str]:
-    env = {}
-    for command in dockerfile_commands():
-        if command.cmd == "ENV":
-            values = command.value
-            env.update(zip(values[0::2], values[1::2], strict=True))
-    return env
-
-
-# --------------------------------------------------------------------------- the compose file
-
-
-def check_compose_schema(document: Path) -> subprocess.CompletedProcess:
-    """check-jsonschema with the official compose-spec JSON schema it ships (vendored)."""
-    return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(document)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_compose_file_is_valid_against_the_compose_spec(tmp_path):

@@ -7,7 +7,7 @@ import re
 
 from docker.utils.build import exclude_paths
 
-from tests.test_compose import DOCKERIGNORE, REPO, compose_rendered, dockerfile_commands, dockerfile_env
+from tests.compose_files import DOCKERIGNORE, REPO, compose_rendered, dockerfile_commands, dockerfile_env
 
 
 def test_dockerfile_builds_the_locked_environment_as_non_root():

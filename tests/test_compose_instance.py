@@ -17,7 +17,7 @@ from dagster_docker import DockerRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
 from odoosh.postgres.cluster import SUPERUSER
-from tests.test_compose import DAGSTER_YAML, compose_raw, dagster_config
+from tests.compose_files import DAGSTER_YAML, compose_raw, dagster_config
 
 
 @pytest.fixture
