@@ -38,16 +38,15 @@ def promote_candidate(
     jobs: int,
     phases: Phases,
     before_swap: Callable[[], None] = lambda: None,
-) -> dict:
+) -> None:
     """Restore the scrubbed dump in `artifact_dir` as staging's candidate, probe it, and swap it in.
 
-    `before_swap` runs right before the swap (the sandbox stops staging's Odoo there). Returns
-    the dump's manifest. Raises CandidateRejected, with staging untouched, if the dump did not
-    pass its gates or the candidate fails a probe.
+    `before_swap` runs right before the swap (the sandbox stops staging's Odoo there). Raises
+    CandidateRejected, with staging untouched, if the dump did not pass its gates or the
+    candidate fails a probe.
     """
     log = phases.log
-    manifest = verified(artifact_dir)
-    if not manifest.get("gates_passed"):
+    if not verified(artifact_dir).get("gates_passed"):
         raise CandidateRejected(f"{artifact_dir} did not pass the PII gates; refusing to restore it into staging.")
     server, candidate = staging.server(start=True), staging.candidate
     with phases("staging_restore"):
@@ -65,4 +64,3 @@ def promote_candidate(
         log(
             f"swapped {candidate} in as {staging.database}; the previous staging database is kept as {staging.previous}"
         )
-    return manifest

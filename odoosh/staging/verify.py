@@ -96,19 +96,27 @@ def suggested_strategy(column: str, leaked: bool) -> str:
     return "redact" if leaked else "fake_text"
 
 
+def policy_lines(strategies: dict[str, str]) -> str:
+    """Policy YAML for `{table.column: strategy}`, one entry per table."""
+    by_table: dict[str, list[str]] = {}
+    for qualified, strategy in sorted(strategies.items()):
+        table, _, column = qualified.partition(".")
+        by_table.setdefault(table, []).append(f"  {column}: {strategy}")
+    return "\n".join(line for table, lines in by_table.items() for line in (f"{table}:", *lines))
+
+
 def redact_lines(columns: list[str]) -> str:
     """The policy lines that make the redaction of `columns` the policy's own choice."""
-    return suggested_policy(Gates([], {c: 1 for c in columns}, []), strategy="redact")
+    return policy_lines(dict.fromkeys(columns, "redact"))
 
 
-def suggested_policy(gates: Gates, strategy: str | None = None) -> str:
-    """Policy lines (YAML) that would classify every column the gates named."""
-    columns = {name: False for name in gates.unclassified_columns} | {name: True for name in gates.leaks}
-    by_table: dict[str, list[str]] = {}
-    for qualified, leaked in sorted(columns.items()):
-        table, _, column = qualified.partition(".")
-        by_table.setdefault(table, []).append(f"  {column}: {strategy or suggested_strategy(column, leaked)}")
-    return "\n".join(line for table, lines in by_table.items() for line in (f"{table}:", *lines))
+def suggested_policy(gates: Gates) -> str:
+    """Policy lines that would classify every column the gates named."""
+    unclassified = {
+        name: suggested_strategy(name.partition(".")[2], leaked=False) for name in gates.unclassified_columns
+    }
+    leaked = {name: suggested_strategy(name.partition(".")[2], leaked=True) for name in gates.leaks}
+    return policy_lines(unclassified | leaked)
 
 
 def explain(gates: Gates, shown: int = 20) -> str:

@@ -65,8 +65,9 @@ def _suspect_by_content(
     """Columns whose sampled values hold an email address, a phone number or an IBAN. The
     sample is pages spread over the whole table (all of a small one), not its first rows."""
     pages = conn.execute(
-        "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
-        (sql.Identifier(table).as_string(conn),),
+        "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+        (catalog.SCHEMA, table),
     ).fetchone()[0]
     percent = min(100.0, 100.0 * SAMPLE_PAGES / max(pages, 1))
     values = sql.SQL(", ").join(
