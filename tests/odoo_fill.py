@@ -23,6 +23,15 @@ from odoosh.staging.scrub import catalog, coverage
 from odoosh.staging.scrub.policy import Policy
 
 ROWS = 12
+# The operator's own company
+COMPANY_DATA = {
+    "name": "Northwind Supplies SA",
+    "email": "info@northwind.example",
+    "phone": "+32 2 000 00 00",
+    "street": "Industrieweg 1",
+    "vat": "BE0477472701",
+    "company_registry": "0477472701",
+}
 PARTNERS = 60
 SCHEMAS = Path(__file__).resolve().parent / "data" / "odoo-schemas"  # see its README.md
 DUMPS = {
@@ -167,8 +176,32 @@ def fill(conn: psycopg.Connection, policy: Policy, persons: list[Person], seed: 
         with conn.cursor() as cur:
             cur.executemany(query, rows)
         counts[table] = n
+    _own_company(conn)
     conn.execute("SET session_replication_role = origin")
     return counts
+
+
+def _own_company(conn: psycopg.Connection) -> None:
+    """The operator's company (every res_company row: the fill gave them persons' data) gets its
+    own contact data and a partner of its own, as in Odoo: the last partner row (its person has
+    an earlier row too) becomes the company."""
+    if not catalog.has_column(conn, "res_company", "partner_id"):
+        return
+    partner = conn.execute("SELECT max(id) FROM res_partner").fetchone()[0]
+    for table, where in [
+        ("res_partner", sql.SQL("id = {}").format(sql.Literal(partner))),
+        ("res_company", sql.SQL("true")),
+    ]:
+        values = {k: v for k, v in COMPANY_DATA.items() if catalog.has_column(conn, table, k)}
+        conn.execute(
+            sql.SQL("UPDATE {} SET {} WHERE {}").format(
+                sql.Identifier(table),
+                sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values),
+                where,
+            ),
+            list(values.values()),
+        )
+    conn.execute("UPDATE res_company SET partner_id = %s", (partner,))
 
 
 def _special(table: str, col: catalog.Column, i: int):

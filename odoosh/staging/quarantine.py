@@ -20,7 +20,7 @@ from odoosh.phases import Log, Phases
 from odoosh.postgres import PostgresError, connect, dumps
 from odoosh.postgres.cluster import PostgresCluster, throwaway_cluster
 from odoosh.staging import neutralize
-from odoosh.staging.scrub import constraints, leaks, scrubber
+from odoosh.staging.scrub import constraints, fingerprints, leaks, scrubber
 from odoosh.staging.scrub.policy import Policy, redacting
 from odoosh.staging.snapshot import table_rows, verified, write_manifest
 from odoosh.staging.verify import Gates, kept_leaks, verify
@@ -57,7 +57,7 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
         with phases("quarantine_restore"):
             _restore(cluster, archive, manifest["rows"], jobs=settings.jobs, log=log)
         with phases("fingerprint"):
-            leaks.record_fingerprints(dsn, settings.salt, jobs=settings.jobs)
+            fingerprints.record(dsn, settings.salt, settings.policy, jobs=settings.jobs)
         with phases("neutralize"), connect(dsn) as conn:
             actions = neutralize.neutralize(
                 conn, base_url=settings.base_url, smtp_host=settings.smtp_host, smtp_port=settings.smtp_port

@@ -20,7 +20,7 @@ from stdnum import iban
 from odoosh.staging.scrub import catalog, patterns
 
 EMAIL = re.compile(patterns.EMAIL)
-IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+IBAN_CANDIDATE = re.compile(patterns.IBAN)
 MAX_CHARS = 10_000  # of one value: enough for any contact detail written in it
 
 
@@ -33,7 +33,7 @@ def kinds(text: str, region: str | None) -> set[str]:
     if sum(c.isdigit() for c in text) >= patterns.MIN_PHONE_DIGITS:
         if next(phone_numbers(text, region), None):
             found.add("phone")
-        if any(iban.is_valid(m.group()) for m in IBAN_CANDIDATE.finditer(text.upper())):
+        if next(ibans(text), None):
             found.add("iban")
     return found
 
@@ -49,6 +49,40 @@ def phone_numbers(text: str, region: str | None) -> Iterator[phonenumbers.PhoneN
         glued = any(c.isalnum() or c == "/" for c in before + after)
         if not glued and sum(c.isdigit() for c in match.raw_string) >= patterns.MIN_PHONE_DIGITS:
             yield match.number
+
+
+def phone_forms(number: phonenumbers.PhoneNumber) -> set[str]:
+    """The digits of every way `number` is written: international (+49 30 1234567, 0049...),
+    national with its trunk prefix (030 1234567), without it, and the German/Swiss/Austrian
+    "+49 (0)30" habit. Text is compared with production by digits, so "030 1234567" in a note is
+    the same number as "+49 30 1234567" in a phone field."""
+    nsn = phonenumbers.national_significant_number(number)
+    e164 = f"{number.country_code}{nsn}"
+    national = "".join(
+        c for c in phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if c.isdigit()
+    )
+    forms = {e164, f"00{e164}", national, nsn, f"{number.country_code}0{nsn}"}
+    return {f for f in forms if len(f) >= patterns.MIN_PHONE_DIGITS}
+
+
+def phone_value_forms(value: str, region: str | None) -> set[str]:
+    """The forms of a phone field's value (`phone_forms`). A value libphonenumber cannot read
+    keeps its digits: someone typed it into a phone field, so it is a phone number to us."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_possible_number(number):
+        return phone_forms(number)
+    digits = "".join(c for c in value if c.isdigit())
+    return {digits} if len(digits) >= patterns.MIN_PHONE_DIGITS else set()
+
+
+def ibans(text: str) -> Iterator[str]:
+    """The IBANs written in `text` (checksum-valid), compact: no spaces, upper case."""
+    for match in IBAN_CANDIDATE.finditer(text.upper()):
+        if iban.is_valid(match.group()):
+            yield iban.compact(match.group())
 
 
 def company_region(conn: psycopg.Connection) -> str | None:

@@ -1,13 +1,14 @@
 """The pii_leak gate: no production value may survive the scrub, anywhere.
 
-Before scrubbing, fingerprints (salt-keyed hashes) of production's identifying values (person
-names, emails, phones, VAT numbers, bank accounts, street lines) are stored in schema
-`odoosh_quarantine` of the same database. After scrubbing, every text-like column of schema
-public (each string of a JSON document too) is compared with them: whole values, the emails
-and phone numbers found inside free text and HTML, and every 2 to 5 words of a run of
-capitalised words there (lowercase particles allowed between them), which is where a
-person's name sits in a sentence. Only counts per column leave the database, never
-values.
+Before scrubbing, fingerprints (salt-keyed hashes) of every personal value of production are
+stored in schema `odoosh_quarantine` of the same database (fingerprints.py). After scrubbing,
+every text-like column of schema public (each string of a JSON document too) is compared with
+them, by what `extract` finds in it: whole values; emails; the digits of phone numbers (written
+in any of their forms: production's are fingerprinted in all of them); IBANs and other
+identifiers, compact; windows of words around a house number, where a street line sits; and
+every 2 to 5 words of a run of capitalised words (lowercase particles allowed between them),
+where a person's name sits in a sentence. `redact` replaces what the same extraction finds.
+Only counts per column leave the database, never values.
 """
 
 from __future__ import annotations
@@ -28,61 +29,6 @@ MAX_WHOLE_VALUE = 256  # no name, email or number is longer; skip hashing long t
 REPEATED = 0.2  # distinct values per row under which a column is read value by value
 NAME_WORDS = 5  # the most words of a name found in text ("Maria de los Angeles Garcia")
 
-# Where production's identifying values live: (kind, table, column). Missing ones are skipped.
-SOURCES: dict[str, list[tuple[str, str]]] = {
-    "name": [
-        ("res_partner", "name"),
-        ("hr_employee", "name"),
-        ("hr_employee", "private_name"),
-        ("hr_employee", "spouse_complete_name"),
-        ("hr_employee", "emergency_contact"),
-        ("resource_resource", "name"),
-        ("hr_applicant", "partner_name"),
-        ("crm_lead", "contact_name"),
-        ("res_partner_bank", "acc_holder_name"),
-        ("mailing_contact", "name"),
-        ("event_registration", "name"),
-        ("calendar_attendee", "common_name"),
-    ],
-    "email": [
-        ("res_partner", "email"),
-        ("res_users", "login"),
-        ("hr_employee", "work_email"),
-        ("hr_employee", "private_email"),
-        ("hr_applicant", "email_from"),
-        ("crm_lead", "email_from"),
-        ("mailing_contact", "email"),
-        ("event_registration", "email"),
-        ("res_company", "email"),
-    ],
-    "phone": [
-        ("res_partner", "phone"),
-        ("res_partner", "mobile"),
-        ("hr_employee", "work_phone"),
-        ("hr_employee", "mobile_phone"),
-        ("hr_employee", "private_phone"),
-        ("hr_employee", "emergency_phone"),
-        ("hr_applicant", "partner_phone"),
-        ("hr_applicant", "partner_mobile"),
-        ("crm_lead", "phone"),
-        ("crm_lead", "mobile"),
-        ("event_registration", "phone"),
-        ("event_registration", "mobile"),
-    ],
-    "vat": [
-        ("res_partner", "vat"),
-        ("res_partner", "company_registry"),
-        ("hr_employee", "identification_id"),
-        ("hr_employee", "passport_id"),
-        ("hr_employee", "ssnid"),
-    ],
-    "bank": [("res_partner_bank", "acc_number"), ("res_partner_bank", "sanitized_acc_number")],
-    "street": [("res_partner", "street"), ("hr_employee", "private_street"), ("crm_lead", "street")],
-}
-
-# Tables whose rows belong to a partner, and the column holding its id.
-PARTNER_ID = {"res_partner": "id", "res_partner_bank": "partner_id"}
-
 
 def normalised(v: sql.Composable) -> sql.Composable:
     """Text `v` as the gate compares it: lower case, without surrounding spaces. Every value
@@ -98,7 +44,20 @@ def digits(v: sql.Composable) -> sql.Composable:
     return sql.SQL("regexp_replace({}, '\\D', '', 'g')").format(v)
 
 
-def _fingerprint(value: sql.Composable) -> sql.Composable:
+def compact(v: sql.Composable) -> sql.Composable:
+    """Letters and digits of `v`, lower case: an IBAN or a VAT number however it is spaced."""
+    return sql.SQL("lower(regexp_replace({}, '[^[:alnum:]]', '', 'g'))").format(v)
+
+
+def street_normalised(v: sql.Composable) -> sql.Composable:
+    """A street line as the gate compares it: lower case, one space between words, no end
+    punctuation ("12, Rue de la Paix." and "12, rue  de la Paix" alike)."""
+    return sql.SQL("lower(btrim(regexp_replace({v}, {gap}, ' ', 'g'), {trim}))").format(
+        v=v, gap=sql.Literal(patterns.WORD_GAP), trim=sql.Literal(patterns.WORD_TRIM)
+    )
+
+
+def fingerprint(value: sql.Composable) -> sql.Composable:
     """A 64-bit hash of `value` keyed by the secret salt. Not SHA-256: the fingerprints never
     leave the quarantine database and are dropped before its dump, and the gate hashes tens of
     millions of candidates, several times faster so. With a million fingerprints, a false
@@ -112,77 +71,8 @@ def fingerprint_seed(salt: str) -> int:
     return int.from_bytes(hashlib.sha256(b"odoosh-leak:" + salt.encode()).digest()[:8], "big", signed=True)
 
 
-def _params(salt: str) -> dict:
+def params(salt: str) -> dict:
     return {"fp_seed": fingerprint_seed(salt)}
-
-
-def _production_values(kind: str, v: sql.Composable) -> sql.Composable:
-    """SELECT of the normalised values a production column contributes (`x`)."""
-    if kind == "email":
-        return sql.SQL("SELECT {x} AS x FROM regexp_matches({v}, {re}, 'g') AS m").format(
-            x=normalised(sql.SQL("m[1]")), v=v, re=sql.Literal(f"({patterns.EMAIL})")
-        )
-    if kind == "phone":
-        return sql.SQL("SELECT {d} AS x WHERE length({d}) >= {n}").format(
-            d=digits(v), n=sql.Literal(patterns.MIN_PHONE_DIGITS)
-        )
-    # Single words ("Administrator", "OdooBot", one-word company names) are too common elsewhere
-    # (group names, templates) to mean a leak; a person's name has at least two words.
-    words = sql.SQL(" AND {v} ~ '\\S\\s+\\S'").format(v=v) if kind in ("name", "street") else sql.SQL("")
-    return sql.SQL("SELECT {x} AS x WHERE length(btrim({v})) >= 4{words}").format(x=normalised(v), v=v, words=words)
-
-
-def _not_own_company(conn: psycopg.Connection, table: str, value: sql.Composable) -> sql.Composable:
-    """A condition leaving out the operator's own companies: they are not personal data, and
-    their names and addresses rightly appear in staging (login page, website, letterheads),
-    also where another partner bears the same name."""
-    if not catalog.has_column(conn, "res_company", "partner_id"):
-        return sql.SQL("")
-    condition = sql.SQL(" AND {} NOT IN (SELECT {} FROM res_company WHERE name IS NOT NULL)").format(
-        normalised(value), normalised(sql.SQL("name"))
-    )
-    if table in PARTNER_ID:
-        condition += sql.SQL(" AND {} NOT IN (SELECT partner_id FROM res_company WHERE partner_id IS NOT NULL)").format(
-            sql.Identifier("src", PARTNER_ID[table])
-        )
-    return condition
-
-
-def record_fingerprints(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
-    """Store fingerprints of production's values, reading the sources on `jobs` connections;
-    returns how many per kind. Run before scrubbing."""
-    with connect(dsn, autocommit=True) as conn:
-        drop_fingerprints(conn)
-        ensure_fingerprint_table(conn)
-        inserts = []
-        for kind, sources in SOURCES.items():
-            for table, column in sources:
-                if not catalog.has_column(conn, table, column):
-                    continue
-                v = sql.Identifier("src", column)
-                inserts.append(
-                    sql.SQL(
-                        "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) n "
-                        "WHERE {v} IS NOT NULL{own}"
-                    ).format(
-                        fp=TABLE,
-                        h=_fingerprint(sql.SQL("n.x")),
-                        kind=sql.Literal(kind),
-                        t=sql.Identifier(table),
-                        values=_production_values(kind, v),
-                        v=v,
-                        own=_not_own_company(conn, table, v),
-                    )
-                )
-        # Parallel inserts of the same value cannot conflict without a key: it comes after.
-        chunks.run(dsn, inserts, lambda own, insert: own.execute(insert, _params(salt)), jobs=jobs, session=chunks.tune)
-        counts = {kind: 0 for kind in SOURCES} | dict(
-            conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
-        )
-        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
-        # Statistics make the planner probe the fingerprints' index, not hash them for every row.
-        conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
-    return counts
 
 
 def ensure_fingerprint_table(conn: psycopg.Connection) -> None:
@@ -202,7 +92,7 @@ def in_production(value: sql.Composable, kind: str | None = None) -> sql.Composa
     every row. Needs the parameter `fp_seed` (`fingerprint_seed(salt)`)."""
     of_kind = sql.SQL("") if kind is None else sql.SQL(" AND kind = {}").format(sql.Literal(kind))
     return sql.SQL("EXISTS (SELECT FROM {fp} WHERE h = {h}{of_kind})").format(
-        h=_fingerprint(value), fp=TABLE, of_kind=of_kind
+        h=fingerprint(value), fp=TABLE, of_kind=of_kind
     )
 
 
@@ -229,28 +119,57 @@ def name_windows(v: sql.Composable) -> sql.Composable:
     )
 
 
-def _candidates(v: sql.Composable) -> sql.Composable:
-    """Normalised strings of one text value that could match a fingerprint (`x`), and the kind
-    they may match (`kind`; NULL: any). A window of words is only a leak as a person's name."""
+def street_windows(v: sql.Composable) -> sql.Composable:
+    """SELECT of every window of 2 to STREET_WORDS words (`x`) of text `v` that starts or ends
+    with a house number, normalised as street lines are fingerprinted (`street_normalised`)."""
     return sql.SQL(
-        "SELECT {whole}, NULL::text WHERE length({v}) <= {max} "
-        "UNION ALL SELECT {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
-        "UNION ALL SELECT {email_match}, NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
-        "UNION ALL SELECT {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
-        "UNION ALL SELECT w.x, 'name' FROM ({windows}) AS w"
+        "SELECT lower(btrim(array_to_string(t.w[win.a:win.b], ' '), {trim})) AS x "
+        "FROM (SELECT regexp_split_to_array(btrim(regexp_replace({v}, {gap}, ' ', 'g')), ' ') AS w "
+        "      WHERE {v} ~ '[0-9]') AS t, "
+        "unnest(t.w) WITH ORDINALITY AS n(word, i), generate_series(1, {k}) AS k, "
+        "LATERAL (VALUES (n.i, n.i + k), (n.i - k, n.i)) AS win(a, b) "
+        "WHERE n.word ~ {number} AND win.a >= 1 AND win.b <= cardinality(t.w)"
+    ).format(
+        v=v,
+        gap=sql.Literal(patterns.WORD_GAP),
+        trim=sql.Literal(patterns.WORD_TRIM),
+        k=sql.Literal(patterns.STREET_WORDS - 1),
+        number=sql.Literal(patterns.HOUSE_NUMBER),
+    )
+
+
+def extract(v: sql.Composable) -> sql.Composable:
+    """SELECT of what one text value holds that could be one of production's values: `what`
+    it is (whole, email, phone, id, street, name), `raw` as written (NULL for the whole value),
+    `x` normalised as fingerprints are, and the `kind` of fingerprint it may match (NULL: any;
+    a window of words is only a leak as a street or a person's name). The gate looks these up
+    in the fingerprints; `redact` replaces those it finds there."""
+    return sql.SQL(
+        "SELECT 'whole', NULL::text, {whole}, NULL::text WHERE length({v}) <= {max} "
+        "UNION ALL SELECT 'phone', {v}, {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
+        "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
+        "UNION ALL SELECT 'phone', m[1], {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
+        "UNION ALL SELECT 'id', m[1], {mc}, NULL FROM regexp_matches(upper({v}), {iban}, 'g') AS m WHERE {v} ~ '[0-9]{{4}}' "
+        "UNION ALL SELECT 'id', m[1], {mc}, NULL FROM regexp_matches({v}, {id_token}, 'g') AS m WHERE {v} ~ '[0-9]' "
+        "UNION ALL SELECT 'street', w.x, w.x, 'street' FROM ({streets}) AS w "
+        "UNION ALL SELECT 'name', w.x, w.x, 'name' FROM ({names}) AS w"
     ).format(
         v=v,
         whole=normalised(v),
         email_match=normalised(sql.SQL("m[1]")),
         d=digits(v),
         md=digits(sql.SQL("m[1]")),
+        mc=compact(sql.SQL("m[1]")),
         max=sql.Literal(MAX_WHOLE_VALUE),
         phone_value=sql.Literal(patterns.PHONE_VALUE),
         n=sql.Literal(patterns.MIN_PHONE_DIGITS),
         email=sql.Literal(f"({patterns.EMAIL})"),
         phone=sql.Literal(f"({patterns.PHONE})"),
         may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
-        windows=name_windows(v),
+        iban=sql.Literal(f"({patterns.IBAN})"),
+        id_token=sql.Literal(f"({patterns.ID_TOKEN})"),
+        streets=street_windows(v),
+        names=name_windows(v),
     )
 
 
@@ -266,13 +185,13 @@ def text_values(v: sql.Composable, is_json: bool) -> sql.Composable:
 def _matches(col: catalog.Column, v: sql.Composable) -> sql.Composable:
     """FROM items: every candidate (`c.x`, `c.kind`) of `v`, a value of `col`; join them to the
     fingerprints `fp` with `_match`."""
-    return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(x, kind)").format(
-        strings=text_values(v, col.type in ("json", "jsonb")), cands=_candidates(sql.SQL("s.v"))
+    return sql.SQL("({strings}) AS s(v), LATERAL ({cands}) AS c(what, raw, x, kind)").format(
+        strings=text_values(v, col.type in ("json", "jsonb")), cands=extract(sql.SQL("s.v"))
     )
 
 
 def _match(x: sql.Composable, kind: sql.Composable) -> sql.Composable:
-    return sql.SQL("fp.h = {h} AND fp.kind = coalesce({kind}, fp.kind)").format(h=_fingerprint(x), kind=kind)
+    return sql.SQL("fp.h = {h} AND fp.kind = coalesce({kind}, fp.kind)").format(h=fingerprint(x), kind=kind)
 
 
 def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> sql.Composable:
@@ -375,7 +294,7 @@ def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
     lock = threading.Lock()
 
     def scan(own: psycopg.Connection, task: _Scan) -> None:
-        for column, rows in own.execute(task.query(), _params(salt)):
+        for column, rows in own.execute(task.query(), params(salt)):
             key = f"{task.table}.{column}"
             with lock:
                 found[key] = found.get(key, 0) + int(rows)

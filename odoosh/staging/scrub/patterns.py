@@ -36,3 +36,28 @@ NAME_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|des|la|le|los|las|dos
 # Two or more capitalised words in a row, lowercase particles between them: where a person's
 # name in free text can be.
 NAME_RUN = rf"{NAME_WORD}(?:{NAME_GAP}(?:{NAME_PARTICLE}{NAME_GAP})*{NAME_WORD})+"
+
+# Candidates only; what they propose is decided elsewhere (a fingerprint of production's, or
+# `phonenumbers` and `stdnum` when production's values are recorded: see fingerprints.py).
+
+# An IBAN as people write it: country, check digits, then groups of four (the last shorter),
+# with or without spaces. One expression for Python and PostgreSQL (hence no [[:alnum:]]);
+# the checksum (stdnum) tells an IBAN from a look-alike.
+IBAN = r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+
+# A VAT, company registry, ID or passport number: up to four letters, then digits, letters and
+# inner dots, slashes or dashes ("BE0123.456.789", "123-45-6789", "C01X00T47").
+ID_TOKEN = r"(?<![[:alnum:]])[[:alpha:]]{0,4}[0-9](?:[[:alnum:]]|[./-](?=[[:alnum:]])){4,}(?![[:alnum:]])"
+
+# A street line is found in text as a window of up to STREET_WORDS words starting or ending
+# with its house number ("Hauptstraße 12", "12 Rue de la Paix", "221B Baker Street").
+STREET_WORDS = 6
+# A house number as a word of text: "12", "221B", "12-14", "7/3", "5," ...
+HOUSE_NUMBER = r"^[0-9]{1,5}[[:alpha:]]?(?:[-/][0-9]{1,5}[[:alpha:]]?)?[,.;:]?$"
+
+# What separates words in text, markup included: a street or name split by a tag or an
+# &nbsp; is still one.
+WORD_GAP = r"(?:<[^>]*>|&nbsp;|[[:space:]\u00a0])+"
+
+# The end punctuation a word in a sentence carries ("Paix," "12.").
+WORD_TRIM = " ,.;:()[]\"'"

@@ -24,6 +24,7 @@ from odoosh.staging.scrub.policy import Rule
 
 REDACTED_EMAIL = "redacted@example.com"
 REDACTED_PHONE = "+1 555 0100"
+REDACTED_ID = "[redacted]"
 FAKE_VARIANTS = 4  # candidate fakes per value, for steering clear of production's own values
 
 # The scrubbed table's alias in its UPDATE. Its columns are always referred to through it:
@@ -152,58 +153,91 @@ def _phone(v: sql.Composable, variant: int) -> sql.Composable:
 fake_phone = _unlike_production(_phone, digits)
 
 
+def _pool(name: str, kind: str) -> Expression:
+    return _unlike_production(
+        lambda v, variant: _pick(name, _hash(normalised(v), f"{kind}{variant or ''}"), 0), normalised
+    )
+
+
+fake_street = _pool("streets", "street")
+
+
 def fake_text(v: sql.Composable) -> sql.Composable:
     para = _pick("texts", _hash(v, "text"), 0)
     return sql.SQL("CASE WHEN {v} ~ '^\\s*<' THEN '<p>' || {para} || '</p>' ELSE {para} END").format(v=v, para=para)
 
 
-def _redact_contacts(v: sql.Composable) -> sql.Composable:
-    emails = sql.SQL("CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {re}, {to}, 'g') ELSE {v} END").format(
+def _redact_emails(v: sql.Composable) -> sql.Composable:
+    return sql.SQL("CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {re}, {to}, 'g') ELSE {v} END").format(
         v=v, re=sql.Literal(patterns.EMAIL), to=sql.Literal(REDACTED_EMAIL)
     )
-    return sql.SQL("regexp_replace({e}, {re}, {to}, 'g')").format(
-        e=emails, re=sql.Literal(patterns.PHONE), to=sql.Literal(REDACTED_PHONE)
-    )
+
+
+def _production_values(v: sql.Composable) -> sql.Composable:
+    """SELECT of what text `v` holds that is one of production's personal values (`what`, `raw`,
+    `x`, as `leaks.extract` finds them), emails aside: every email is replaced."""
+    return sql.SQL(
+        "SELECT e.what, e.raw, e.x FROM ({found}) AS e(what, raw, x, kind) "
+        "WHERE e.what NOT IN ('whole', 'email') AND EXISTS (SELECT FROM {fp} WHERE h = {h} AND kind = coalesce(e.kind, kind))"
+    ).format(found=leaks.extract(v), fp=leaks.TABLE, h=leaks.fingerprint(sql.SQL("e.x")))
 
 
 def _production_names(v: sql.Composable) -> sql.Composable:
-    """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions:
-    the windows the leak gate looks at, looked up in its fingerprints."""
+    """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions."""
     return sql.SQL("SELECT w.x FROM ({windows}) AS w WHERE {seen}").format(
         windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name")
     )
 
 
-def _swap_names(v: sql.Composable, names: sql.Composable) -> sql.Composable:
-    """SELECT of `v` (`t`) with each name of the array `names` replaced by the name's
-    fake_name, as res_partner.name gets it: the same person has the same fake everywhere. A
-    name matches in any letter case, with any gap between its words, and not followed by a letter."""
-    name = sql.SQL("{}[step.i + 1]").format(names)
-    pattern = sql.SQL("replace({name}, ' ', {gap}) || '(?![[:alpha:]])'").format(
-        name=name, gap=sql.Literal(patterns.NAME_GAP)
+def _escaped(v: sql.Composable) -> sql.Composable:
+    """`v` as a regular expression matching itself."""
+    return sql.SQL(r"regexp_replace({}, '([\]\[.^$*+?(){{}}|\\\-])', '\\\1', 'g')").format(v)
+
+
+def _replace_found(v: sql.Composable) -> sql.Composable:
+    """SELECT of `v` (`t`) with each of the found values (arrays `f.whats`, `f.raws`, `f.xs`) replaced, longest
+    first: a name by the person's fake_name and a street by its fake_street, as the columns they
+    come from get them (the same person has the same fake everywhere), in any letter case and
+    with any gap between the words; phone numbers and identifiers by a placeholder."""
+    what, raw, x = (sql.SQL("f.{}[step.i + 1]").format(sql.Identifier(name)) for name in ("whats", "raws", "xs"))
+    words = sql.SQL("replace({x}, ' ', {gap})").format(x=_escaped(x), gap=sql.Literal(patterns.WORD_GAP))
+    pattern = sql.SQL(
+        "CASE {what} WHEN 'name' THEN replace({x}, ' ', {name_gap}) || '(?![[:alpha:]])' "
+        "WHEN 'street' THEN {words} ELSE {raw} END"
+    ).format(what=what, x=x, name_gap=sql.Literal(patterns.NAME_GAP), words=words, raw=_escaped(raw))
+    replacement = sql.SQL(
+        "CASE {what} WHEN 'name' THEN {name} WHEN 'street' THEN {street} WHEN 'phone' THEN {phone} ELSE {other} END"
+    ).format(
+        what=what,
+        name=fake_name(x),
+        street=fake_street(x),
+        phone=sql.Literal(REDACTED_PHONE),
+        other=sql.Literal(REDACTED_ID),
     )
     return sql.SQL(
         "WITH RECURSIVE step(i, t) AS (SELECT 0, {v} UNION ALL "
-        "SELECT step.i + 1, regexp_replace(step.t, {pattern}, {fake}, 'gi') FROM step WHERE step.i < cardinality({names})) "
+        "SELECT step.i + 1, regexp_replace(step.t, {pattern}, {replacement}, 'gi') FROM step "
+        "WHERE step.i < cardinality(f.whats)) "
         "SELECT t FROM step ORDER BY i DESC LIMIT 1"
-    ).format(v=v, pattern=pattern, fake=fake_name(name), names=names)
+    ).format(v=v, pattern=pattern, replacement=replacement)
 
 
 def redact(v: sql.Composable) -> sql.Composable:
-    """Emails, phone numbers and production's names inside the text replaced; the rest kept
-    (wording, markup, template placeholders). A text with none of them comes out unchanged.
-
-    Names are replaced longest first, so that "Mary Ann Smith" does not become "Mary <fake of
-    Ann Smith>"; the replacements run only for the rare texts that hold any.
+    """Every email, and what the leak gate would find of production's personal values (names,
+    street lines, phone numbers in any of their forms, IBANs and other identifiers), replaced;
+    the rest kept (wording, markup, template placeholders, references, dates, amounts). A text
+    with none of them comes out unchanged; the replacements run only for the rare texts that
+    hold any. Longest first, so that "Mary Ann Smith" does not become "Mary <fake of Ann Smith>".
     """
     return sql.SQL(
-        "(SELECT CASE WHEN f.names IS NULL THEN {contacts} ELSE (SELECT {swapped_contacts} FROM ({swapped}) AS s(t)) END "
-        "FROM (SELECT array_agg(x ORDER BY length(x) DESC, x) AS names FROM (SELECT DISTINCT x FROM ({found}) AS n) AS d) AS f)"
+        "(SELECT CASE WHEN f.whats IS NULL THEN {emails} ELSE ({swapped}) END "
+        "FROM (SELECT array_agg(d.what ORDER BY {order}) AS whats, array_agg(d.raw ORDER BY {order}) AS raws, "
+        "array_agg(d.x ORDER BY {order}) AS xs FROM (SELECT DISTINCT * FROM ({found}) AS n) AS d) AS f)"
     ).format(
-        contacts=_redact_contacts(v),
-        swapped_contacts=_redact_contacts(sql.SQL("s.t")),
-        swapped=_swap_names(v, sql.SQL("f.names")),
-        found=_production_names(v),
+        emails=_redact_emails(v),
+        swapped=_replace_found(_redact_emails(v)),
+        order=sql.SQL("length(d.raw) DESC, d.raw, d.what"),
+        found=_production_values(v),
     )
 
 
@@ -211,18 +245,12 @@ def hashed(v: sql.Composable) -> sql.Composable:
     return sql.SQL("left(md5({salt}::text || {v}), 16)").format(salt=_p("salt"), v=v)
 
 
-def _pool(name: str, kind: str) -> Expression:
-    return _unlike_production(
-        lambda v, variant: _pick(name, _hash(normalised(v), f"{kind}{variant or ''}"), 0), normalised
-    )
-
-
 TEXT_STRATEGIES: dict[str, Expression] = {
     "fake_name": fake_name,
     "fake_company": fake_company,
     "fake_email": fake_email,
     "fake_phone": fake_phone,
-    "fake_street": _pool("streets", "street"),
+    "fake_street": fake_street,
     "fake_city": _pool("cities", "city"),
     "fake_zip": _pool("zips", "zip"),
     "fake_text": fake_text,
@@ -246,7 +274,7 @@ def needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
     if strategy == "redact":
         return sql.SQL("({t} ~ {re} OR EXISTS (SELECT FROM ({strings}) AS s(v), LATERAL ({names}) AS n))").format(
             t=text,
-            re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|{patterns.MAY_HOLD_PHONE}"),
+            re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|[0-9]"),
             strings=leaks.text_values(v, is_json),
             names=_production_names(sql.SQL("s.v")),
         )

@@ -1,0 +1,245 @@
+"""What production holds that is personal: every value the scrub policy treats so, fingerprinted.
+
+The sources are not a list of tables: every column the policy fakes, hashes, nulls, redacts or
+deletes contributes, by what its strategy says it is (`KINDS`). A column of names gives names,
+one of phone numbers every written form of each number; free text (filler-faked, redacted,
+nulled or deleted) gives the emails, phone numbers and IBANs written in it. So a livechat
+guest's name, an applicant's phone or a registration's email is searched for everywhere, like
+a partner's. Phone numbers and IBANs in text are recognised by `phonenumbers` and `stdnum`
+(contents.py), over the distinct candidates the database proposes: a document reference is
+never taken for a phone number, and the gate and the scrub's `redact` then compare by
+fingerprint only.
+
+Fingerprints are salt-keyed 64-bit hashes in schema `odoosh_quarantine` of the quarantine
+database, dropped before its dump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from odoosh.postgres import connect
+from odoosh.staging.scrub import catalog, chunks, contents, leaks, patterns
+from odoosh.staging.scrub.leaks import TABLE, compact, digits, normalised, street_normalised
+from odoosh.staging.scrub.policy import Policy
+
+# What a column's strategy says its values are. "text": free text, searched for what is in it.
+KINDS = {
+    "fake_name": "name",
+    "fake_company": "name",
+    "fake_email": "email",
+    "fake_phone": "phone",
+    "fake_street": "street",
+    "hash": "id",
+    "null": "text",
+    "fake_text": "text",
+    "redact": "text",
+}
+EXTRACTED = sql.Identifier(leaks.SCHEMA, "extracted")  # values recognised in Python, before hashing
+MIN_ID_DIGITS = 8  # an identifier's digits alone ("BE 0123 456 789") are compared from this many on
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    column: catalog.Column
+
+
+def sources(conn: psycopg.Connection, policy: Policy) -> list[Source]:
+    """The text columns the policy treats as personal, with the kind of their values."""
+    found = []
+    for col in catalog.columns(conn):
+        if not col.is_text:
+            continue
+        if policy.deletes(col.table):
+            kind = "text"
+        elif (rule := policy.rule(col.table, col.name)) is not None:
+            kind = KINDS.get(rule.strategy)
+        else:
+            kind = None
+        if kind:
+            found.append(Source(kind, col))
+    return found
+
+
+def record(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> dict[str, int]:
+    """Store fingerprints of production's personal values, reading the sources on `jobs`
+    connections; returns how many per kind. Run before scrubbing."""
+    with connect(dsn, autocommit=True) as conn:
+        leaks.drop_fingerprints(conn)
+        leaks.ensure_fingerprint_table(conn)
+        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (x text NOT NULL, kind text NOT NULL)").format(EXTRACTED))
+        region = contents.company_region(conn)
+        own = _own_company_values(conn, region)
+        tasks = [task for source in sources(conn, policy) for task in _tasks(source, region, own)]
+        # Parallel inserts of the same value cannot conflict without a key: it comes after.
+        chunks.run(dsn, tasks, lambda c, task: task(c, leaks.params(salt)), jobs=jobs, session=chunks.tune)
+        conn.execute(
+            sql.SQL("INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, kind FROM {extracted} WHERE {not_own}").format(
+                fp=TABLE, h=leaks.fingerprint(sql.SQL("x")), extracted=EXTRACTED, not_own=_not_in(own, sql.SQL("x"))
+            ),
+            leaks.params(salt),
+        )
+        conn.execute(sql.SQL("DROP TABLE {}").format(EXTRACTED))
+        counts = {kind: 0 for kind in ("name", "email", "phone", "street", "id")} | dict(
+            conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
+        )
+        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
+        # Statistics make the planner probe the fingerprints' index, not hash them for every row.
+        conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
+    return counts
+
+
+Task = Callable[[psycopg.Connection, dict], None]
+
+
+def _tasks(source: Source, region: str | None, own: list[str]) -> list[Task]:
+    """The work that fingerprints one source: SQL where the database can tell the values, and a
+    read of distinct candidates for Python where a library must recognise them."""
+    col = source.column
+    values = leaks.text_values(sql.Identifier("src", col.name), col.type in ("json", "jsonb"))
+
+    def insert(kind: str, forms: sql.Composable) -> Task:
+        """Fingerprint `forms` (a SELECT of `x` over `s.v`, one text of the column) as `kind`."""
+        query = sql.SQL(
+            "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) AS s(v), "
+            "LATERAL ({forms}) AS f WHERE src.{c} IS NOT NULL AND f.x IS NOT NULL AND {not_own}"
+        ).format(
+            fp=TABLE,
+            h=leaks.fingerprint(sql.SQL("f.x")),
+            kind=sql.Literal(kind),
+            t=sql.Identifier(col.table),
+            values=values,
+            forms=forms,
+            c=sql.Identifier(col.name),
+            not_own=_not_in(own, sql.SQL("f.x")),
+        )
+        return lambda conn, params: conn.execute(query, params)
+
+    def recognise(kind: str, candidates: sql.Composable, forms: Callable[[str], set[str]]) -> Task:
+        """Read the distinct `candidates` (a SELECT of `x` over `s.v`), keep what `forms` makes of them."""
+        query = sql.SQL(
+            "SELECT DISTINCT f.x FROM {t} AS src, LATERAL ({values}) AS s(v), LATERAL ({candidates}) AS f "
+            "WHERE src.{c} IS NOT NULL"
+        ).format(t=sql.Identifier(col.table), values=values, candidates=candidates, c=sql.Identifier(col.name))
+
+        def run(conn: psycopg.Connection, params: dict) -> None:
+            found = {form for (x,) in conn.execute(query) for form in forms(x)}
+            with conn.cursor().copy(sql.SQL("COPY {} (x, kind) FROM STDIN").format(EXTRACTED)) as copy:
+                for form in found:
+                    copy.write_row((form, kind))
+
+        return run
+
+    v = sql.SQL("s.v")
+    if source.kind == "phone":
+        return [recognise("phone", sql.SQL("SELECT btrim(s.v) AS x"), lambda x: contents.phone_value_forms(x, region))]
+    if source.kind == "email":
+        return [insert("email", _forms("email", v)), insert("name", _display_name(v))]
+    if source.kind in ("name", "street", "id"):
+        return [insert(source.kind, _forms(source.kind, v))]
+    # Free text: what people write in it.
+    return [
+        insert("email", _emails(v)),
+        recognise(
+            "phone",
+            sql.SQL(
+                "SELECT m[1] || m[2] || m[3] AS x FROM regexp_matches(s.v, {re}, 'g') AS m WHERE s.v ~ {may}"
+            ).format(re=sql.Literal(f"(.?)({patterns.PHONE})(.?)"), may=sql.Literal(patterns.MAY_HOLD_PHONE)),
+            lambda x: {form for number in contents.phone_numbers(x, region) for form in contents.phone_forms(number)},
+        ),
+        recognise(
+            "id",
+            sql.SQL("SELECT m[1] AS x FROM regexp_matches(upper(s.v), {re}, 'g') AS m WHERE s.v ~ '[0-9]{{4}}'").format(
+                re=sql.Literal(f"({patterns.IBAN})")
+            ),
+            lambda x: {iban.lower() for iban in contents.ibans(x)},
+        ),
+    ]
+
+
+def _forms(kind: str, v: sql.Composable) -> sql.Composable:
+    """SELECT of the normalised forms (`x`) under which a value `v` of a column of `kind`
+    (but phone, which Python reads) is fingerprinted."""
+    if kind == "email":
+        return _emails(v)
+    if kind == "id":
+        return _id_forms(v)
+    # A single word ("Administrator", "OdooBot", a one-word company) is too common elsewhere
+    # (group names, templates) to mean a leak; a person's name or a street has two or more.
+    norm = normalised(v) if kind == "name" else street_normalised(v)
+    return sql.SQL("SELECT {n} AS x WHERE length(btrim({v})) >= 4 AND {v} ~ '\\S\\s+\\S'").format(n=norm, v=v)
+
+
+def _emails(v: sql.Composable) -> sql.Composable:
+    return sql.SQL("SELECT {x} AS x FROM regexp_matches({v}, {re}, 'g') AS m WHERE strpos({v}, '@') > 0").format(
+        x=normalised(sql.SQL("m[1]")), v=v, re=sql.Literal(f"({patterns.EMAIL})")
+    )
+
+
+def _display_name(v: sql.Composable) -> sql.Composable:
+    """The name of a display-form address ('"Anna Smith" <anna@example.org>'), if two words."""
+    name = sql.SQL('btrim(substring({v} from \'^\\s*"?([^"<@]+?)"?\\s*<\'))').format(v=v)
+    return sql.SQL("SELECT {n} AS x WHERE {name} ~ '\\S\\s+\\S'").format(n=normalised(name), name=name)
+
+
+def _id_forms(v: sql.Composable) -> sql.Composable:
+    """An identifier as the gate finds it in text: whole, compact ("BE0123.456.789" and
+    "be0123456789" alike), and its digits when there are enough ("0123 456 789")."""
+    return sql.SQL(
+        "SELECT x FROM (VALUES ({whole}), ({compact}), (CASE WHEN length({d}) >= {n} THEN {d} END)) AS f(x) "
+        "WHERE length(x) >= 4"
+    ).format(whole=normalised(v), compact=compact(v), d=digits(v), n=sql.Literal(MIN_ID_DIGITS))
+
+
+# What the operator's own companies are known by: (table, column, kind), read from the rows of
+# res_company, of their partners and of their partners' bank accounts.
+OWN = [
+    *[("res_company", column, kind) for column, kind in [("name", "name"), ("email", "email"), ("phone", "phone")]],
+    ("res_company", "vat", "id"),
+    ("res_company", "company_registry", "id"),
+    ("res_partner", "name", "name"),
+    ("res_partner", "email", "email"),
+    ("res_partner", "street", "street"),
+    ("res_partner", "vat", "id"),
+    ("res_partner", "company_registry", "id"),
+    ("res_partner", "phone", "phone"),
+    ("res_partner", "mobile", "phone"),
+    ("res_partner_bank", "acc_number", "id"),
+]
+_OWN_ROWS = {
+    "res_company": sql.SQL("true"),
+    "res_partner": sql.SQL("id IN (SELECT partner_id FROM res_company)"),
+    "res_partner_bank": sql.SQL("partner_id IN (SELECT partner_id FROM res_company)"),
+}
+
+
+def _own_company_values(conn: psycopg.Connection, region: str | None) -> list[str]:
+    """Every form of the operator's own companies' names, addresses, numbers and accounts: not
+    personal data, and rightly in staging (login page, website, letterheads, invoices), also
+    where a partner shares one of them."""
+    if not catalog.has_column(conn, "res_company", "partner_id"):
+        return []
+    own: set[str] = set()
+    for table, column, kind in OWN:
+        if not catalog.has_column(conn, table, column):
+            continue
+        rows = sql.SQL("SELECT {c}::text AS v FROM {t} WHERE {own} AND {c} IS NOT NULL").format(
+            c=sql.Identifier(column), t=sql.Identifier(table), own=_OWN_ROWS[table]
+        )
+        if kind == "phone":
+            own |= {form for (v,) in conn.execute(rows) for form in contents.phone_value_forms(v, region)}
+        else:
+            query = sql.SQL("SELECT f.x FROM ({rows}) AS o, LATERAL ({forms}) AS f").format(
+                rows=rows, forms=_forms(kind, sql.SQL("o.v"))
+            )
+            own |= {x for (x,) in conn.execute(query) if x}
+    return sorted(own)
+
+
+def _not_in(own: list[str], x: sql.Composable) -> sql.Composable:
+    return sql.SQL("NOT ({x} = ANY({own}::text[]))").format(x=x, own=sql.Literal(own))
