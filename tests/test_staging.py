@@ -281,8 +281,11 @@ def _kill_run_when(box, asset: str, reached: Callable[[], bool], timeout: float 
 
 @pytest.mark.parametrize("key", list(odoo_fill.DUMPS))
 def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
-    """ODOOSH_PROD_DSN and ODOOSH_STAGING_DSN pointing at servers the platform did not start:
-    production is a database of a real Odoo schema filled with personal data."""
+    """The "company" fixture: ODOOSH_PROD_DSN and ODOOSH_STAGING_DSN pointing at servers the
+    platform did not start; production is a database of a real Odoo schema with personal data
+    in every standard column and in free text, in every form people write it (odoo_fill). The
+    refresh passes with the default policy alone, and an independent look at everything staging
+    holds finds none of it, while references, dates and amounts written beside it survive."""
     prod_db = copy_of(key)
     staging_db = f"staging_{key}"
     with pg.connect(prod_db, autocommit=True) as conn:  # the dumps have no module rows
@@ -290,22 +293,30 @@ def test_staging_from_a_real_odoo_schema(pg, copy_of, key):
             "INSERT INTO ir_module_module (name, state) VALUES ('base', 'installed'), "
             "('web', 'installed'), ('mail', 'installed')"
         )
+        tables = {t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     secrets = {"ODOOSH_STAGING_ADMIN_PASSWORD": "staging-admin-pw", "ODOOSH_SCRUB_SALT": "a-salt-from-the-vault"}
     with sandbox(ODOOSH_PROD_DSN=pg.dsn(prod_db), ODOOSH_STAGING_DSN=pg.dsn(staging_db), **secrets) as box:
         result = box.run(dg.AssetSelection.assets(production_database, prod_snapshot, scrubbed_dump, staging_database))
         checks = box.checks(result)
         assert result.success
         assert set(checks) == ALL_CHECKS
-        assert all(c.passed for c in checks.values()), {n: c.description for n, c in checks.items() if not c.passed}
+        failed = {n: c.description for n, c in checks.items() if not c.passed}
+        # Users wrote persons' names into task names and invoice labels: redacted, with a warning.
+        kept = sorted(f"{t}.{c}" for t, c in odoo_fill.KEPT_FREE_TEXT if t in tables)
+        assert set(failed) == ({"pii_kept_columns"} if kept else set()), failed
+        if kept:
+            assert checks["pii_kept_columns"].metadata["matches_per_column"].value.keys() == set(kept)
         text = subprocess.run(
             [pg_tool("pg_dump"), "--data-only", pg.dsn(staging_db)], capture_output=True, text=True, check=True
         ).stdout
         assert not (box.state_dir / "clusters" / "staging").exists()  # the configured server was used
     pg.databases.drop(staging_db)
-    # An independent look at everything staging holds: no filled person's name or email anywhere.
     assert len(text) > 10_000
-    found = [v for p in odoo_fill.PERSONS for v in (p.name, p.email) if v in text]
-    assert not found, f"{len(found)} personal values of production are in staging"
+    planted = [v for p in (*odoo_fill.PERSONS, *odoo_fill.GUESTS) for v in p.planted()]
+    found = [v for v in planted if v in text]
+    assert not found, f"{len(found)} of {len(planted)} personal values of production are in staging: {found[:5]}"
+    for kept_as_written in ("INV/2024/00001", "2024-01-28 10:15", "1.234,56 EUR"):
+        assert kept_as_written in text
 
 
 def test_staging_through_s3_artifact_stores(moto_endpoint, fake_aws):

@@ -114,6 +114,7 @@ def _redact_kept(
     what survives the redaction still leaks. Costs one more leak scan, only in such a run."""
     log(f"redacting {len(kept)} kept column(s) in which production values were found: {', '.join(kept)}")
     policy = redacting(kept, "kept column with production values")
+    fingerprints.add(dsn, settings.salt, policy, jobs=settings.jobs)
     stats = scrubber.scrub(
         dsn, policy, salt=settings.salt, admin_password=settings.admin_password, jobs=settings.jobs, progress=log
     )

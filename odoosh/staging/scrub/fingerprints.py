@@ -72,6 +72,19 @@ def record(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> dict[str, i
     with connect(dsn, autocommit=True) as conn:
         leaks.drop_fingerprints(conn)
         leaks.ensure_fingerprint_table(conn)
+    add(dsn, salt, policy, jobs=jobs)
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
+        return {kind: 0 for kind in ("name", "email", "phone", "street", "id")} | dict(
+            conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
+        )
+
+
+def add(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> None:
+    """Add the fingerprints of the sources of `policy` to those recorded: also how kept columns
+    in which the gate found production values become sources before they are redacted, so that
+    the phone numbers and IBANs written there are replaced and looked for too."""
+    with connect(dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (x text NOT NULL, kind text NOT NULL)").format(EXTRACTED))
         region = contents.company_region(conn)
         own = _own_company_values(conn, region)
@@ -85,13 +98,8 @@ def record(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> dict[str, i
             leaks.params(salt),
         )
         conn.execute(sql.SQL("DROP TABLE {}").format(EXTRACTED))
-        counts = {kind: 0 for kind in ("name", "email", "phone", "street", "id")} | dict(
-            conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
-        )
-        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
         # Statistics make the planner probe the fingerprints' index, not hash them for every row.
         conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
-    return counts
 
 
 Task = Callable[[psycopg.Connection, dict], None]

@@ -140,12 +140,12 @@ def street_windows(v: sql.Composable) -> sql.Composable:
 
 def extract(v: sql.Composable) -> sql.Composable:
     """SELECT of what one text value holds that could be one of production's values: `what`
-    it is (whole, email, phone, id, street, name), `raw` as written (NULL for the whole value),
+    it is (whole, email, phone, id, street, name), `raw` as written,
     `x` normalised as fingerprints are, and the `kind` of fingerprint it may match (NULL: any;
     a window of words is only a leak as a street or a person's name). The gate looks these up
     in the fingerprints; `redact` replaces those it finds there."""
     return sql.SQL(
-        "SELECT 'whole', NULL::text, {whole}, NULL::text WHERE length({v}) <= {max} "
+        "SELECT 'whole', {v}, {whole}, NULL::text WHERE length({v}) <= {max} "
         "UNION ALL SELECT 'phone', {v}, {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
         "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
         "UNION ALL SELECT 'phone', m[1], {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "

@@ -174,18 +174,27 @@ def _redact_emails(v: sql.Composable) -> sql.Composable:
 
 
 def _production_values(v: sql.Composable) -> sql.Composable:
-    """SELECT of what text `v` holds that is one of production's personal values (`what`, `raw`,
-    `x`, as `leaks.extract` finds them), emails aside: every email is replaced."""
+    """SELECT of what text `v` holds that is one of production's personal values (`what`, `raw`
+    and `x` as `leaks.extract` finds them, and the `kind` of the fingerprint they match), emails
+    aside: every email is replaced."""
     return sql.SQL(
-        "SELECT e.what, e.raw, e.x FROM ({found}) AS e(what, raw, x, kind) "
-        "WHERE e.what NOT IN ('whole', 'email') AND EXISTS (SELECT FROM {fp} WHERE h = {h} AND kind = coalesce(e.kind, kind))"
+        "SELECT e.what, e.raw, e.x, m.kind FROM ({found}) AS e(what, raw, x, kind), "
+        "LATERAL (SELECT kind FROM {fp} WHERE h = {h} AND kind = coalesce(e.kind, kind) LIMIT 1) AS m "
+        "WHERE e.what <> 'email'"
     ).format(found=leaks.extract(v), fp=leaks.TABLE, h=leaks.fingerprint(sql.SQL("e.x")))
 
 
-def _production_names(v: sql.Composable) -> sql.Composable:
-    """SELECT of the names of production's persons (`x`, normalised) that text `v` mentions."""
-    return sql.SQL("SELECT w.x FROM ({windows}) AS w WHERE {seen}").format(
-        windows=leaks.name_windows(v), seen=leaks.in_production(sql.SQL("w.x"), "name")
+def _mentions_production(v: sql.Composable) -> sql.Composable:
+    """SELECT of something when text `v` without an email or a digit holds one of production's
+    values: as a whole, or a person's name in it."""
+    return sql.SQL(
+        "SELECT WHERE length({v}) <= {max} AND {whole} UNION ALL SELECT FROM ({windows}) AS w WHERE {seen}"
+    ).format(
+        v=v,
+        max=sql.Literal(leaks.MAX_WHOLE_VALUE),
+        whole=leaks.in_production(normalised(v)),
+        windows=leaks.name_windows(v),
+        seen=leaks.in_production(sql.SQL("w.x"), "name"),
     )
 
 
@@ -195,20 +204,30 @@ def _escaped(v: sql.Composable) -> sql.Composable:
 
 
 def _replace_found(v: sql.Composable) -> sql.Composable:
-    """SELECT of `v` (`t`) with each of the found values (arrays `f.whats`, `f.raws`, `f.xs`) replaced, longest
-    first: a name by the person's fake_name and a street by its fake_street, as the columns they
-    come from get them (the same person has the same fake everywhere), in any letter case and
-    with any gap between the words; phone numbers and identifiers by a placeholder."""
-    what, raw, x = (sql.SQL("f.{}[step.i + 1]").format(sql.Identifier(name)) for name in ("whats", "raws", "xs"))
-    words = sql.SQL("replace({x}, ' ', {gap})").format(x=_escaped(x), gap=sql.Literal(patterns.WORD_GAP))
+    """SELECT of `v` (`t`) with each of the found values (arrays `f.whats`, `f.raws`, `f.xs`,
+    `f.kinds`) replaced, longest first: a name by the person's fake_name and a street by its
+    fake_street, as the columns they come from get them (the same person has the same fake
+    everywhere), in any letter case and with any gap between the words; phone numbers and
+    identifiers by a placeholder. A whole value is replaced only as a whole."""
+    what, raw, x, kind = (
+        sql.SQL("f.{}[step.i + 1]").format(sql.Identifier(name)) for name in ("whats", "raws", "xs", "kinds")
+    )
     pattern = sql.SQL(
         "CASE {what} WHEN 'name' THEN replace({x}, ' ', {name_gap}) || '(?![[:alpha:]])' "
-        "WHEN 'street' THEN {words} ELSE {raw} END"
-    ).format(what=what, x=x, name_gap=sql.Literal(patterns.NAME_GAP), words=words, raw=_escaped(raw))
-    replacement = sql.SQL(
-        "CASE {what} WHEN 'name' THEN {name} WHEN 'street' THEN {street} WHEN 'phone' THEN {phone} ELSE {other} END"
+        "WHEN 'street' THEN replace({escaped_x}, ' ', {gap}) WHEN 'whole' THEN '^' || {escaped_raw} || '$' "
+        "ELSE {escaped_raw} END"
     ).format(
         what=what,
+        x=x,
+        name_gap=sql.Literal(patterns.NAME_GAP),
+        escaped_x=_escaped(x),
+        gap=sql.Literal(patterns.WORD_GAP),
+        escaped_raw=_escaped(raw),
+    )
+    replacement = sql.SQL(
+        "CASE {kind} WHEN 'name' THEN {name} WHEN 'street' THEN {street} WHEN 'phone' THEN {phone} ELSE {other} END"
+    ).format(
+        kind=kind,
         name=fake_name(x),
         street=fake_street(x),
         phone=sql.Literal(REDACTED_PHONE),
@@ -232,7 +251,8 @@ def redact(v: sql.Composable) -> sql.Composable:
     return sql.SQL(
         "(SELECT CASE WHEN f.whats IS NULL THEN {emails} ELSE ({swapped}) END "
         "FROM (SELECT array_agg(d.what ORDER BY {order}) AS whats, array_agg(d.raw ORDER BY {order}) AS raws, "
-        "array_agg(d.x ORDER BY {order}) AS xs FROM (SELECT DISTINCT * FROM ({found}) AS n) AS d) AS f)"
+        "array_agg(d.x ORDER BY {order}) AS xs, array_agg(d.kind ORDER BY {order}) AS kinds "
+        "FROM (SELECT DISTINCT * FROM ({found}) AS n) AS d) AS f)"
     ).format(
         emails=_redact_emails(v),
         swapped=_replace_found(_redact_emails(v)),
@@ -276,7 +296,7 @@ def needs_change(col: catalog.Column, strategy: str) -> sql.Composable:
             t=text,
             re=sql.Literal(f"{patterns.MAY_HOLD_EMAIL}|[0-9]"),
             strings=leaks.text_values(v, is_json),
-            names=_production_names(sql.SQL("s.v")),
+            names=_mentions_production(sql.SQL("s.v")),
         )
     return sql.SQL("({v} IS NOT NULL AND {t} <> '')").format(v=v, t=text)
 
