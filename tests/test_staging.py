@@ -177,7 +177,7 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
         # Declared kept, the column is redacted in the same run: staging is refreshed, with a WARN
         # that names the column and the policy line to add.
         policy = tmp_path / "policy.yaml"
-        policy.write_text("res_partner:\n  x_private_email: keep\n  x_private_street: keep\n")
+        policy.write_text("res_partner:\n  x_private_email: keep\n  x_private_json: keep\n")
         os.environ["ODOOSH_SCRUB_POLICY"] = str(policy)
         box.reload()
         result = box.run(PIPELINE)
@@ -197,15 +197,18 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
             }
         assert len(emails) > 50 and kept and not emails & kept  # an independent look: no production email left
 
-        # What redaction cannot replace (a street line) still refuses the refresh.
+        # What redaction cannot replace (a value nested deeper than a translation in a JSON
+        # document) still refuses the refresh.
         before = database_oid(staging_dsn)
         with connect(prod_dsn, autocommit=True) as conn:
-            conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_street varchar")
-            conn.execute("UPDATE res_partner SET x_private_street = street")
+            conn.execute("ALTER TABLE res_partner ADD COLUMN x_private_json jsonb")
+            conn.execute(
+                "UPDATE res_partner SET x_private_json = jsonb_build_object('contact', jsonb_build_object('mail', email))"
+            )
         result = box.run(PIPELINE)
         checks = box.checks(result)
         assert not checks["pii_leak"].passed
-        assert checks["pii_leak"].metadata["matches_per_column"].value.get("res_partner.x_private_street", 0) > 0
+        assert checks["pii_leak"].metadata["matches_per_column"].value.get("res_partner.x_private_json", 0) > 0
         assert "res_partner.x_private_email" not in checks["pii_leak"].metadata["matches_per_column"].value
         assert database_oid(staging_dsn) == before
     finally:
@@ -213,7 +216,7 @@ def test_unknown_pii_column_blocks_staging(box, tmp_path):
         box.reload()
         with connect(prod_dsn, autocommit=True) as conn:
             conn.execute("ALTER TABLE res_partner DROP COLUMN x_private_email")
-            conn.execute("ALTER TABLE res_partner DROP COLUMN IF EXISTS x_private_street")
+            conn.execute("ALTER TABLE res_partner DROP COLUMN IF EXISTS x_private_json")
 
 
 def test_killed_restore_leaves_staging_intact(box):

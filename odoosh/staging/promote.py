@@ -38,9 +38,12 @@ def promote_candidate(
     jobs: int,
     phases: Phases,
     before_swap: Callable[[], None] = lambda: None,
+    prepare: Callable[[str], None] = lambda dsn: None,
 ) -> None:
     """Restore the scrubbed dump in `artifact_dir` as staging's candidate, probe it, and swap it in.
 
+    `prepare(dsn)` runs on the restored candidate before its probes (the environments file's
+    staging lines are applied there, so a line that cannot be applied leaves staging as it was).
     `before_swap` runs right before the swap (the sandbox stops staging's Odoo there). Raises
     CandidateRejected, with staging untouched, if the dump did not pass its gates or the
     candidate fails a probe.
@@ -52,6 +55,11 @@ def promote_candidate(
     with phases("staging_restore"):
         server.recreate(candidate)
         restore_scrubbed(artifact_dir, server.dsn(candidate), jobs=jobs, log=log)
+    try:
+        prepare(server.dsn(candidate))
+    except Exception:
+        server.drop(candidate)
+        raise
     if failed := [result for result in (probe(server.dsn(candidate)) for probe in probes) if not result.passed]:
         server.drop(candidate)
         raise CandidateRejected(
