@@ -57,7 +57,7 @@ def sources(conn: psycopg.Connection, policy: Policy) -> list[Source]:
             continue
         if policy.deletes(col.table):
             kind = "text"
-        elif (rule := policy.rule(col.table, col.name)) is not None:
+        elif (rule := policy.rule(col.table, col.name)) is not None and rule.fingerprint:
             kind = KINDS.get(rule.strategy)
         else:
             kind = None
@@ -152,7 +152,7 @@ def _tasks(source: Source, region: str | None, own: list[str]) -> list[Task]:
         return [insert(source.kind, _forms(source.kind, v))]
     # Free text: what people write in it.
     return [
-        insert("email", _emails(v)),
+        insert("email", _forms("email", v)),
         recognise(
             "phone",
             sql.SQL(

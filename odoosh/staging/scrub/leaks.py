@@ -125,7 +125,7 @@ def street_windows(v: sql.Composable) -> sql.Composable:
     return sql.SQL(
         "SELECT lower(btrim(array_to_string(t.w[win.a:win.b], ' '), {trim})) AS x "
         "FROM (SELECT regexp_split_to_array(btrim(regexp_replace({v}, {gap}, ' ', 'g')), ' ') AS w "
-        "      WHERE {v} ~ '[0-9]') AS t, "
+        "      WHERE {v} ~ {may_hold}) AS t, "
         "unnest(t.w) WITH ORDINALITY AS n(word, i), generate_series(1, {k}) AS k, "
         "LATERAL (VALUES (n.i, n.i + k), (n.i - k, n.i)) AS win(a, b) "
         "WHERE n.word ~ {number} AND win.a >= 1 AND win.b <= cardinality(t.w)"
@@ -135,24 +135,33 @@ def street_windows(v: sql.Composable) -> sql.Composable:
         trim=sql.Literal(patterns.WORD_TRIM),
         k=sql.Literal(patterns.STREET_WORDS - 1),
         number=sql.Literal(patterns.HOUSE_NUMBER),
+        may_hold=sql.Literal(patterns.MAY_HOLD_STREET),
     )
 
 
 def extract(v: sql.Composable) -> sql.Composable:
     """SELECT of what one text value holds that could be one of production's values: `what`
-    it is (whole, email, phone, id, street, name), `raw` as written,
-    `x` normalised as fingerprints are, and the `kind` of fingerprint it may match (NULL: any;
-    a window of words is only a leak as a street or a person's name). The gate looks these up
-    in the fingerprints; `redact` replaces those it finds there."""
+    it is (whole, email, phone, id, street, name), `raw` as written, `x` normalised as
+    fingerprints are, and the `kind` of fingerprint it may match (NULL: any; an IBAN or other
+    identifier only an identifier, a window of words only a street or a person's name). The
+    gate looks these up in the fingerprints; `redact` replaces those it finds there.
+
+    Emails are candidates of their own; the rest is looked for in the text without them, so the
+    digits of an address are not taken for a phone number or an account.
+    """
     return sql.SQL(
+        "SELECT c.* FROM (SELECT CASE WHEN strpos({v}, '@') > 0 THEN regexp_replace({v}, {email}, ' ', 'g') "
+        "ELSE {v} END) AS ne(t), LATERAL ("
         "SELECT 'whole', {v}, {whole}, NULL::text WHERE length({v}) <= {max} "
         "UNION ALL SELECT 'phone', {v}, {d}, NULL WHERE length({v}) <= {max} AND {v} ~ {phone_value} AND length({d}) >= {n} "
-        "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email}, 'g') AS m WHERE strpos({v}, '@') > 0 "
-        "UNION ALL SELECT 'phone', m[1], {md}, NULL FROM regexp_matches({v}, {phone}, 'g') AS m WHERE {v} ~ {may_phone} "
-        "UNION ALL SELECT 'id', m[1], {mc}, NULL FROM regexp_matches(upper({v}), {iban}, 'g') AS m WHERE {v} ~ '[0-9]{{4}}' "
-        "UNION ALL SELECT 'id', m[1], {mc}, NULL FROM regexp_matches({v}, {id_token}, 'g') AS m WHERE {v} ~ '[0-9]' "
+        "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email_group}, 'g') AS m "
+        "WHERE strpos({v}, '@') > 0 "
+        "UNION ALL SELECT 'phone', m[1], {md}, NULL FROM regexp_matches(ne.t, {phone}, 'g') AS m WHERE ne.t ~ {may_phone} "
+        "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(upper(ne.t), {iban}, 'g') AS m WHERE ne.t ~ '[0-9]{{4}}' "
+        "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(ne.t, {id_token}, 'g') AS m WHERE ne.t ~ '[0-9]' "
         "UNION ALL SELECT 'street', w.x, w.x, 'street' FROM ({streets}) AS w "
         "UNION ALL SELECT 'name', w.x, w.x, 'name' FROM ({names}) AS w"
+        ") AS c(what, raw, x, kind)"
     ).format(
         v=v,
         whole=normalised(v),
@@ -163,13 +172,14 @@ def extract(v: sql.Composable) -> sql.Composable:
         max=sql.Literal(MAX_WHOLE_VALUE),
         phone_value=sql.Literal(patterns.PHONE_VALUE),
         n=sql.Literal(patterns.MIN_PHONE_DIGITS),
-        email=sql.Literal(f"({patterns.EMAIL})"),
+        email=sql.Literal(patterns.EMAIL),
+        email_group=sql.Literal(f"({patterns.EMAIL})"),
         phone=sql.Literal(f"({patterns.PHONE})"),
         may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
         iban=sql.Literal(f"({patterns.IBAN})"),
         id_token=sql.Literal(f"({patterns.ID_TOKEN})"),
-        streets=street_windows(v),
-        names=name_windows(v),
+        streets=street_windows(sql.SQL("ne.t")),
+        names=name_windows(sql.SQL("ne.t")),
     )
 
 

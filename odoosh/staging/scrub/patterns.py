@@ -54,6 +54,8 @@ ID_TOKEN = r"(?<![[:alnum:]])[[:alpha:]]{0,4}[0-9](?:[[:alnum:]]|[./-](?=[[:alnu
 STREET_WORDS = 6
 # A house number as a word of text: "12", "221B", "12-14", "7/3", "5," ...
 HOUSE_NUMBER = r"^[0-9]{1,5}[[:alpha:]]?(?:[-/][0-9]{1,5}[[:alpha:]]?)?[,.;:]?$"
+# A cheap test that a text has such a word at all, before it is cut into words.
+MAY_HOLD_STREET = r"(?:^|[[:space:]>;])[0-9]{1,5}[[:alpha:]]?(?:[-/][0-9]{1,5}[[:alpha:]]?)?[,.;:]?(?:[[:space:]<&]|$)"
 
 # What separates words in text, markup included: a street or name split by a tag or an
 # &nbsp; is still one.

@@ -71,6 +71,9 @@ OPTIONS = {
     # The column has a UNIQUE constraint (created after the scrub): collisions of fake values
     # are made unique by appending the row id.
     "unique": bool,
+    # false: the column copies values that are fingerprinted where they come from (a record's
+    # display name), so its own values are not looked for elsewhere.
+    "fingerprint": bool,
 }
 _IDENTIFIER_GLOB = re.compile(r"^[a-z0-9_*?]+$")
 
@@ -84,6 +87,7 @@ class Rule:
     strategy: str
     company_if: str | None = None
     unique: bool = False
+    fingerprint: bool = True
     source: str = ""  # "file: table.column", for messages
 
 
