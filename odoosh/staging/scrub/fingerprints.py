@@ -16,7 +16,7 @@ database, dropped before its dump.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import psycopg
@@ -74,7 +74,6 @@ def record(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> dict[str, i
         leaks.ensure_fingerprint_table(conn)
     add(dsn, salt, policy, jobs=jobs)
     with connect(dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE INDEX ON {} (h, kind)").format(TABLE))
         return {kind: 0 for kind in ("name", "email", "phone", "street", "id")} | dict(
             conn.execute(sql.SQL("SELECT kind, count(DISTINCT h) FROM {} GROUP BY kind").format(TABLE)).fetchall()
         )
@@ -83,91 +82,121 @@ def record(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> dict[str, i
 def add(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> None:
     """Add the fingerprints of the sources of `policy` to those recorded: also how kept columns
     in which the gate found production values become sources before they are redacted, so that
-    the phone numbers and IBANs written there are replaced and looked for too."""
+    the phone numbers and IBANs written there are replaced and looked for too.
+
+    Columns of values first, then free text, of which only what they did not give is read out:
+    most numbers and addresses in messages are those of contacts."""
+    params = leaks.params(salt)
     with connect(dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (x text NOT NULL, kind text NOT NULL)").format(EXTRACTED))
         region = contents.company_region(conn)
         own = _own_company_values(conn, region)
-        tasks = [task for source in sources(conn, policy) for task in _tasks(source, region, own)]
-        # Parallel inserts of the same value cannot conflict without a key: it comes after.
-        chunks.run(dsn, tasks, lambda c, task: task(c, leaks.params(salt)), jobs=jobs, session=chunks.tune)
-        conn.execute(
-            sql.SQL("INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, kind FROM {extracted} WHERE {not_own}").format(
-                fp=TABLE, h=leaks.fingerprint(sql.SQL("x")), extracted=EXTRACTED, not_own=_not_in(own, sql.SQL("x"))
-            ),
-            leaks.params(salt),
-        )
+        found = sources(conn, policy)
+        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (x text NOT NULL, kind text NOT NULL)").format(EXTRACTED))
+        ranges = {table: chunks.split(conn, table) for table in {s.column.table for s in found if s.kind == "text"}}
+        for stage in ([s for s in found if s.kind != "text"], [s for s in found if s.kind == "text"]):
+            # Free text, most of a database's size, is read in ranges of pages on every connection.
+            tasks = [
+                _task(source, region, pages)
+                for source in stage
+                for pages in (ranges[source.column.table] if source.kind == "text" else [chunks.Pages(0)])
+            ]
+            # Parallel inserts of the same value cannot conflict without a key: it comes after.
+            chunks.run(dsn, tasks, lambda c, task: task(c, params), jobs=jobs, session=chunks.tune)
+            conn.execute(
+                sql.SQL("INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, kind FROM {extracted} WHERE {not_own}").format(
+                    fp=TABLE, h=leaks.fingerprint(sql.SQL("x")), extracted=EXTRACTED, not_own=_not_in(own, sql.SQL("x"))
+                ),
+                params,
+            )
+            conn.execute(sql.SQL("TRUNCATE {}").format(EXTRACTED))
+            conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS fingerprints_h_kind ON {} (h, kind)").format(TABLE))
+            # Statistics make the planner probe the fingerprints' index, not hash them for every row.
+            conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
         conn.execute(sql.SQL("DROP TABLE {}").format(EXTRACTED))
-        # Statistics make the planner probe the fingerprints' index, not hash them for every row.
-        conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
 
 
 Task = Callable[[psycopg.Connection, dict], None]
 
 
-def _tasks(source: Source, region: str | None, own: list[str]) -> list[Task]:
-    """The work that fingerprints one source: SQL where the database can tell the values, and a
-    read of distinct candidates for Python where a library must recognise them."""
+def _task(source: Source, region: str | None, pages: chunks.Pages) -> Task:
+    """The work that fingerprints one source (the rows of `pages` for free text, each distinct
+    value once otherwise): SQL where the database can tell the values, a read of distinct
+    candidates for Python where a library must recognise them."""
     col = source.column
-    values = leaks.text_values(sql.Identifier("src", col.name), col.type in ("json", "jsonb"))
-
-    def insert(kind: str, forms: sql.Composable) -> Task:
-        """Fingerprint `forms` (a SELECT of `x` over `s.v`, one text of the column) as `kind`."""
-        query = sql.SQL(
-            "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, {kind} FROM {t} AS src, LATERAL ({values}) AS s(v), "
-            "LATERAL ({forms}) AS f WHERE src.{c} IS NOT NULL AND f.x IS NOT NULL AND {not_own}"
-        ).format(
-            fp=TABLE,
-            h=leaks.fingerprint(sql.SQL("f.x")),
-            kind=sql.Literal(kind),
-            t=sql.Identifier(col.table),
-            values=values,
-            forms=forms,
-            c=sql.Identifier(col.name),
-            not_own=_not_in(own, sql.SQL("f.x")),
+    values = leaks.text_values(sql.SQL("src.c"), col.type in ("json", "jsonb"))
+    v = sql.SQL("s.v")
+    c, t = sql.Identifier(col.name), sql.Identifier(col.table)
+    if source.kind == "text":
+        rows = sql.SQL("SELECT {c} AS c FROM {t} WHERE {c} IS NOT NULL AND {pages}").format(
+            c=c, t=t, pages=pages.condition()
         )
+    else:  # names, emails, numbers: repeated, short
+        rows = sql.SQL("SELECT DISTINCT {c} AS c FROM {t} WHERE {c} IS NOT NULL").format(c=c, t=t)
+
+    def read(candidates: sql.Composable) -> sql.Composable:
+        """SELECT DISTINCT of `candidates` (a SELECT over `s.v`, one text of the column)."""
+        return sql.SQL(
+            "SELECT DISTINCT f.* FROM ({rows}) AS src, LATERAL ({values}) AS s(v), LATERAL ({candidates}) AS f"
+        ).format(rows=rows, values=values, candidates=candidates)
+
+    if source.kind in ("name", "street", "id", "email"):
+        forms = _forms(source.kind, v)
+        if source.kind == "email":  # and the name of a display-form address
+            forms = sql.SQL(
+                "SELECT e.x, 'email' AS kind FROM ({e}) AS e UNION ALL SELECT n.x, 'name' FROM ({n}) AS n"
+            ).format(e=forms, n=_display_name(v))
+        else:
+            forms = sql.SQL("SELECT f.x, {kind} AS kind FROM ({forms}) AS f").format(
+                kind=sql.Literal(source.kind), forms=forms
+            )
+        query = sql.SQL(
+            "INSERT INTO {extracted} (x, kind) SELECT x, kind FROM ({read}) AS r WHERE x IS NOT NULL"
+        ).format(extracted=EXTRACTED, read=read(forms))
         return lambda conn, params: conn.execute(query, params)
 
-    def recognise(kind: str, candidates: sql.Composable, forms: Callable[[str], set[str]]) -> Task:
-        """Read the distinct `candidates` (a SELECT of `x` over `s.v`), keep what `forms` makes of them."""
-        query = sql.SQL(
-            "SELECT DISTINCT f.x FROM {t} AS src, LATERAL ({values}) AS s(v), LATERAL ({candidates}) AS f "
-            "WHERE src.{c} IS NOT NULL"
-        ).format(t=sql.Identifier(col.table), values=values, candidates=candidates, c=sql.Identifier(col.name))
-
-        def run(conn: psycopg.Connection, params: dict) -> None:
-            found = {form for (x,) in conn.execute(query) for form in forms(x)}
-            with conn.cursor().copy(sql.SQL("COPY {} (x, kind) FROM STDIN").format(EXTRACTED)) as copy:
-                for form in found:
-                    copy.write_row((form, kind))
-
-        return run
-
-    v = sql.SQL("s.v")
     if source.kind == "phone":
-        return [recognise("phone", sql.SQL("SELECT btrim(s.v) AS x"), lambda x: contents.phone_value_forms(x, region))]
-    if source.kind == "email":
-        return [insert("email", _forms("email", v)), insert("name", _display_name(v))]
-    if source.kind in ("name", "street", "id"):
-        return [insert(source.kind, _forms(source.kind, v))]
-    # Free text: what people write in it.
-    return [
-        insert("email", _forms("email", v)),
-        recognise(
-            "phone",
+        query = read(sql.SQL("SELECT btrim(s.v) AS x"))
+
+        def recognised(x: str) -> Iterator[tuple[str, str]]:
+            for form in contents.phone_value_forms(x, region):
+                yield form, "phone"
+    else:  # free text: what people write in it, but what the columns of values gave already
+        query = read(
             sql.SQL(
-                "SELECT m[1] || m[2] || m[3] AS x FROM regexp_matches(s.v, {re}, 'g') AS m WHERE s.v ~ {may}"
-            ).format(re=sql.Literal(f"(.?)({patterns.PHONE})(.?)"), may=sql.Literal(patterns.MAY_HOLD_PHONE)),
-            lambda x: {form for number in contents.phone_numbers(x, region) for form in contents.phone_forms(number)},
-        ),
-        recognise(
-            "id",
-            sql.SQL("SELECT m[1] AS x FROM regexp_matches(upper(s.v), {re}, 'g') AS m WHERE s.v ~ '[0-9]{{4}}'").format(
-                re=sql.Literal(f"({patterns.IBAN})")
-            ),
-            lambda x: {iban.lower() for iban in contents.ibans(x)},
-        ),
-    ]
+                "SELECT {e} AS x, 'email' AS kind FROM regexp_matches(s.v, {email}, 'g') AS m "
+                "WHERE strpos(s.v, '@') > 0 AND NOT {known_email} "
+                "UNION ALL SELECT m[1], 'phone' FROM regexp_matches(s.v, {phone}, 'g') AS m "
+                "WHERE s.v ~ {may_phone} AND NOT {known_phone} "
+                "UNION ALL SELECT m[1], 'iban' FROM regexp_matches(s.v, {iban}, 'g') AS m WHERE s.v ~ '[A-Z][A-Z][0-9][0-9]'"
+            ).format(
+                e=normalised(sql.SQL("m[1]")),
+                email=sql.Literal(f"({patterns.EMAIL})"),
+                known_email=leaks.in_production(normalised(sql.SQL("m[1]")), "email"),
+                phone=sql.Literal(f"({patterns.PHONE_ALONE})"),
+                may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
+                known_phone=leaks.in_production(digits(sql.SQL("m[1]")), "phone"),
+                iban=sql.Literal(f"({patterns.IBAN})"),
+            )
+        )
+
+        def recognised(x: str, kind: str) -> Iterator[tuple[str, str]]:
+            if kind == "email":
+                yield x, "email"
+            elif kind == "phone":
+                for number in contents.phone_numbers(x, region):
+                    for form in contents.phone_forms(number):
+                        yield form, "phone"
+            else:
+                for iban in contents.ibans(x):
+                    yield iban.lower(), "id"
+
+    def run(conn: psycopg.Connection, params: dict) -> None:
+        found = {form for row in conn.execute(query, params) for form in recognised(*row)}
+        with conn.cursor().copy(sql.SQL("COPY {} (x, kind) FROM STDIN").format(EXTRACTED)) as copy:
+            for row in found:
+                copy.write_row(row)
+
+    return run
 
 
 def _forms(kind: str, v: sql.Composable) -> sql.Composable:

@@ -157,7 +157,7 @@ def extract(v: sql.Composable) -> sql.Composable:
         "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email_group}, 'g') AS m "
         "WHERE strpos({v}, '@') > 0 "
         "UNION ALL SELECT 'phone', m[1], {md}, NULL FROM regexp_matches(ne.t, {phone}, 'g') AS m WHERE ne.t ~ {may_phone} "
-        "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(upper(ne.t), {iban}, 'g') AS m WHERE ne.t ~ '[0-9]{{4}}' "
+        "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(ne.t, {iban}, 'g') AS m WHERE ne.t ~ '[A-Z][A-Z][0-9][0-9]' "
         "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(ne.t, {id_token}, 'g') AS m WHERE ne.t ~ '[0-9]' "
         "UNION ALL SELECT 'street', w.x, w.x, 'street' FROM ({streets}) AS w "
         "UNION ALL SELECT 'name', w.x, w.x, 'name' FROM ({names}) AS w"

@@ -11,6 +11,10 @@ EMAIL = r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # inside a longer token, and not a date followed by a time ("2023-01-28 10:15").
 PHONE = r"(?<![[:alnum:]+])\+?\d(?:[ .()/-]{0,2}\d){8,14}(?![[:digit:]:])"
 
+# A phone number standing alone in a text, not glued to a longer token by a letter, digit or
+# slash ("SO/2023/12345678"): what is read out of free text for `phonenumbers` to recognise.
+PHONE_ALONE = rf"(?<![[:alnum:]+/]){PHONE}(?![[:alnum:]/:])"
+
 # Cheap tests that rule out most values before the expressions above run.
 MAY_HOLD_EMAIL = "@"
 MAY_HOLD_PHONE = r"\d\d\d"
