@@ -161,22 +161,27 @@ def _task(source: Source, region: str | None, pages: chunks.Pages) -> Task:
             for form in contents.phone_value_forms(x, region):
                 yield form, "phone"
     else:  # free text: what people write in it, but what the columns of values gave already
-        query = read(
+        found = read(
             sql.SQL(
-                "SELECT {e} AS x, 'email' AS kind FROM regexp_matches(s.v, {email}, 'g') AS m "
-                "WHERE strpos(s.v, '@') > 0 AND NOT {known_email} "
-                "UNION ALL SELECT m[1], 'phone' FROM regexp_matches(s.v, {phone}, 'g') AS m "
-                "WHERE s.v ~ {may_phone} AND NOT {known_phone} "
+                "SELECT {e} AS x, 'email' AS kind FROM regexp_matches(s.v, {email}, 'g') AS m WHERE strpos(s.v, '@') > 0 "
+                "UNION ALL SELECT m[1], 'phone' FROM regexp_matches(s.v, {phone}, 'g') AS m WHERE s.v ~ {may_phone} "
                 "UNION ALL SELECT m[1], 'iban' FROM regexp_matches(s.v, {iban}, 'g') AS m WHERE s.v ~ '[A-Z][A-Z][0-9][0-9]'"
             ).format(
                 e=normalised(sql.SQL("m[1]")),
                 email=sql.Literal(f"({patterns.EMAIL})"),
-                known_email=leaks.in_production(normalised(sql.SQL("m[1]")), "email"),
                 phone=sql.Literal(f"({patterns.PHONE_ALONE})"),
                 may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
-                known_phone=leaks.in_production(digits(sql.SQL("m[1]")), "phone"),
                 iban=sql.Literal(f"({patterns.IBAN})"),
             )
+        )
+        # Each distinct candidate looked up once.
+        query = sql.SQL(
+            "SELECT r.x, r.kind FROM ({found}) AS r "
+            "WHERE CASE r.kind WHEN 'email' THEN NOT {known} WHEN 'phone' THEN NOT {known_phone} ELSE true END"
+        ).format(
+            found=found,
+            known=leaks.in_production(sql.SQL("r.x"), "email"),
+            known_phone=leaks.in_production(digits(sql.SQL("r.x")), "phone"),
         )
 
         def recognised(x: str, kind: str) -> Iterator[tuple[str, str]]:
