@@ -141,3 +141,42 @@ def policy_files() -> list[str]:
     configured = [p for p in os.environ.get("ODOOSH_SCRUB_POLICY", "").split(os.pathsep) if p]
     sandbox = [] if os.environ.get("ODOOSH_PROD_DSN") else [str(SANDBOX_POLICY)]
     return sandbox + configured
+
+
+# --------------------------------------------------------------------------- backups (README, "Backups")
+
+BACKUP_REPO_FIELDS = ("type", "path", "bucket", "endpoint", "region", "ca_file", "uri_style")
+
+
+def backup_repository(index: int) -> dict[str, str]:
+    """The non-secret settings of backup repository `index` (ODOOSH_BACKUP_REPO<index>_*) that are
+    set; unset, the repository is a local directory of the sandbox. Its key and secret are
+    ODOOSH_BACKUP_REPO<index>_KEY / _SECRET, passed as dg.EnvVar."""
+    values = {name: os.environ.get(f"ODOOSH_BACKUP_REPO{index}_{name.upper()}") for name in BACKUP_REPO_FIELDS}
+    return {name: value for name, value in values.items() if value}
+
+
+def backup_stanza() -> str:
+    return os.environ.get("ODOOSH_BACKUP_STANZA") or "odoosh"
+
+
+def backup_retention_days() -> int:
+    """Days of full backups each repository keeps (pgBackRest time-based retention)."""
+    return _positive_int("ODOOSH_BACKUP_RETENTION_DAYS", 30)
+
+
+def restore_slo_minutes() -> int:
+    """The bound a restore of 100 GB must stay under, projected from each restore test."""
+    return _positive_int("ODOOSH_RESTORE_SLO_MINUTES", 15)
+
+
+def backup_archive_queue_max() -> str:
+    """How much WAL pg_wal may hold while a repository is unreachable before pgBackRest drops it."""
+    return os.environ.get("ODOOSH_BACKUP_ARCHIVE_QUEUE_MAX") or "4GiB"
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name}={raw!r} is not a positive whole number (unset: {default}).")
+    return int(raw)

@@ -4,7 +4,7 @@
     down       stop the sandbox's processes (the UI first) and remove its state directory
     preflight  what `./dev demo` checks before it builds: the state dir and the UI port
     ui         start the Dagster UI, print the URLs once it answers, stop it on Ctrl-C
-    urls       the URLs of the UI, production's and staging's Odoo and the mail catcher
+    urls       the URLs of the UI, production's and staging's Odoo, the mail catcher, the previews
     state-dir  print the state directory (runs without the project's environment)
 
 Exit codes: 0 done; 1 the build ran and a step or check FAILED; 2 an error (bad configuration,
@@ -50,11 +50,11 @@ def dagster_home() -> Path:
 
 def build() -> int:
     """Materialise the sandbox job into the persistent instance; 1 if any step or check failed."""
-    settings.ensure_state_dir()
+    state = settings.ensure_state_dir()
     dagster_home()
     import dagster as dg
 
-    from odoosh_assets.definitions import defs  # reads the configuration: not needed by `down`
+    from odoosh_assets.definitions import defs, make_definitions  # reads the configuration: not needed by `down`
 
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
@@ -62,21 +62,91 @@ def build() -> int:
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
-    return report(result)
+        demo_previews(state)  # only now: a configuration that crashes the build starts nothing
+        previews = build_previews(make_definitions(), instance) if os.environ.get("ODOOSH_GITHUB_REPOSITORY") else []
+    return report(result, *previews)
 
 
-def report(result) -> int:
+def demo_previews(state: Path, start: bool = True) -> None:
+    """With ODOOSH_GITHUB_API_URL and ODOOSH_GITHUB_REPOSITORY unset, point the platform at the
+    demo's own GitHub double (started if needed; with `start=False` only if it runs), and at its
+    DNS double unless ODOOSH_DO_API_URL, ODOOSH_DO_TOKEN and ODOOSH_DNS_ZONE are set: configured
+    settings win."""
+    github = ("ODOOSH_GITHUB_API_URL", "ODOOSH_GITHUB_REPOSITORY")
+    if any(os.environ.get(name) for name in github):
+        return
+    from odoosh.sandbox.previews import DemoDoubles
+
+    doubles = DemoDoubles(state)
+    demo = doubles.ensure_running(log=print) if start else doubles.environment()
+    dns_configured = any(os.environ.get(n) for n in ("ODOOSH_DO_API_URL", "ODOOSH_DO_TOKEN", "ODOOSH_DNS_ZONE"))
+    for name, value in demo.items():
+        if name.startswith("ODOOSH_GITHUB_") or not dns_configured:
+            os.environ[name] = value
+
+
+def build_previews(defs, instance) -> list:
+    """One tick of the pull request sensor, as the daemon would run it, and the runs it asks for
+    (the demo PR's preview), executed here; prints each preview's URL."""
+    import dagster as dg
+
+    from sensors.previews import PREVIEWS, SENSOR_NAME, TAG_PR
+
+    sensor = next(s for s in defs.sensors if s.name == SENSOR_NAME)
+    context = dg.build_sensor_context(instance_ref=instance.get_ref(), definitions=defs)
+    tick = sensor.evaluate_tick(context)
+    for request in tick.dynamic_partitions_requests or []:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(PREVIEWS.name, list(request.partition_keys))
+    if not tick.run_requests:
+        print(f"previews: nothing to build ({tick.skip_message or 'no open pull request'})")
+    results = []
+    for request in tick.run_requests:
+        tags = {k: v for k, v in request.tags.items() if not k.startswith("dagster/")}
+        results.append(
+            defs.resolve_job_def(request.job_name).execute_in_process(
+                instance=instance,
+                partition_key=request.partition_key,
+                tags=tags,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            )
+        )
+        for materialization in results[-1].get_asset_materialization_events():
+            url = materialization.materialization.metadata.get("url")
+            if materialization.asset_key.to_user_string() == "preview_environment" and url is not None:
+                print(f"preview {request.partition_key}: {url.value}")
+        _print_comment(int(request.tags[TAG_PR]))
+    return results
+
+
+def _print_comment(number: int) -> None:
+    """The preview's comment on the PR, as GitHub (or the demo's double) holds it."""
+    from odoosh.previews.comment import MARKER
+    from odoosh.previews.github import GitHubClient, GitHubError, GitHubSettings
+
+    try:
+        with GitHubClient(GitHubSettings.from_env()) as github:
+            body = next((c["body"] for c in github.comments(number) if MARKER in c["body"]), None)
+    except GitHubError as exc:
+        body = f"(cannot read it: {exc.reason})"
+    repository = os.environ["ODOOSH_GITHUB_REPOSITORY"]
+    print(f"the comment on {repository}#{number}:\n    " + (body or "(none)").strip().replace("\n", "\n    "))
+
+
+def report(*results) -> int:
     """Print every check, the skipped steps, then each failure with its cause; the last line
     is `sandbox build succeeded`, or `sandbox build FAILED: <the first cause>`. 0 or 1."""
     import dagster as dg
 
-    for evaluation in result.get_asset_check_evaluations():
-        status = "passed" if evaluation.passed else "FAILED"
-        print(f"check {_check_name(evaluation)} {status} - {evaluation.description or ''}")
-    for event in result.get_step_skipped_events():
-        print(f"step {event.step_key} skipped (an upstream step or blocking check failed)")
+    for result in results:
+        for evaluation in result.get_asset_check_evaluations():
+            status = "passed" if evaluation.passed else "FAILED"
+            print(f"check {_check_name(evaluation)} {status} - {evaluation.description or ''}")
+        for event in result.get_step_skipped_events():
+            print(f"step {event.step_key} skipped (an upstream step or blocking check failed)")
     causes = []  # (what failed, why), in the order they happened
-    for event in result.all_events:
+    for event in (event for result in results for event in result.all_events):
         if event.is_step_failure:
             causes.append((f"step {event.step_key}", _error_message(event.step_failure_data.error)))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and not event.event_specific_data.passed:
@@ -86,7 +156,7 @@ def report(result) -> int:
             causes.append(("run", _error_message(error)))
     for what, why in causes:
         print(f"{what} FAILED: " + why.replace("\n", "\n    "))
-    if result.success and not causes:
+    if all(result.success for result in results) and not causes:
         print("sandbox build succeeded")
         return 0
     first = causes[0][1].splitlines()[0] if causes else "see the messages above"
@@ -146,7 +216,8 @@ def check_ui_port(state: Path, port: int) -> None:
 
 
 def urls() -> int:
-    """Print where the UI, production's and staging's Odoo and the mail catcher answer."""
+    """Print where the UI, production's and staging's Odoo, the mail catcher and the previews answer,
+    and where the sandbox CA that signs the previews' certificates is."""
     for line in url_lines(settings.state_dir()):
         print(line)
     return 0
@@ -155,6 +226,7 @@ def urls() -> int:
 def url_lines(state: Path) -> list[str]:
     """`name: URL` lines, `(not running)` appended to those whose server is not running."""
     from odoosh.odoo.runtime import OdooRuntime
+    from odoosh.previews.proxy import PreviewProxy, sandbox_ca
     from odoosh.sandbox import teardown
     from odoosh.sandbox.mail_catcher.server import PID_FILE, PORTS_FILE
 
@@ -175,6 +247,12 @@ def url_lines(state: Path) -> list[str]:
         url = f"http://{f'[{host}]' if ':' in host else host}:{ports['http_port']}"
         pid = _read_int(state / "mail" / PID_FILE)
         rows.append(("mail catcher", url, "" if pid and process.start_time(pid) else "  (not running)"))
+    proxy = PreviewProxy(state)
+    for name, route in sorted(proxy.routes().items()):
+        running = runtime.environment(name).is_running() and proxy.is_running()
+        rows.append((f"preview {name}", proxy.url(route.hosts[-1]), "" if running else "  (not running)"))
+    if (ca := sandbox_ca(state).cert).exists():
+        rows.append(("sandbox CA", str(ca), "  (trust it for the previews' HTTPS)"))
     width = max(len(name) for name, _, _ in rows) + 2
     return [f"{name + ':':<{width}}{url}{note}" for name, url, note in rows]
 
@@ -216,6 +294,7 @@ def ui(command: list[str] | None = None) -> int:
     port = settings.ui_port()
     check_ui_port(state, port)
     dagster_home()
+    demo_previews(state, start=False)  # the daemon's pull request sensor polls the build's GitHub double
     url = f"http://{UI_HOST}:{port}"
     command = command or [
         str(Path(sys.executable).parent / "dagster"),

@@ -7,17 +7,28 @@ nothing below this module asks whether it runs in the sandbox. Secrets are passe
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
 from odoosh import settings
-from odoosh_assets import production, staging
+from odoosh.previews.proxy import sandbox_ca
+from odoosh.sandbox.previews import DemoDoubles
+from odoosh_assets import backups, previews, production, staging
+from odoosh_assets import environments as environments_assets
+from resources.alerts import AlertsResource
 from resources.artifacts import ArtifactStoreResource
+from resources.backups import BackupsResource
+from resources.environments import EnvironmentsResource
 from resources.mail import MailpitResource, MailResource, SandboxMailResource
 from resources.odoo import OdooResource
+from resources.previews import DnsResource, GitHubResource, PreviewsResource
 from resources.production import ConfiguredProductionResource, ProductionResource, SandboxProductionResource
 from resources.staging import ConfiguredStagingResource, SandboxStagingResource, ScrubbingResource, StagingResource
+from schedules.backups import backup_schedules
 from schedules.staging import weekly_staging_refresh
+from sensors.alerts import alert_sensors
+from sensors.previews import github_pull_requests_sensor
 
 
 def _secret(name: str) -> dg.EnvVar | None:
@@ -30,7 +41,7 @@ def _setting(name: str) -> str | None:
 
 sandbox_build = dg.define_asset_job(
     "sandbox_build",
-    selection=dg.AssetSelection.groups(production.GROUP, staging.GROUP),
+    selection=dg.AssetSelection.groups(production.GROUP, staging.GROUP, backups.GROUP),
     description="Build the sandbox and materialise everything in it (what `./dev build` runs).",
 )
 
@@ -71,6 +82,50 @@ def artifact_store(zone: str) -> ArtifactStoreResource:
     )
 
 
+def backups_resource(state_dir: str) -> BackupsResource:
+    """Two repositories, local directories of the sandbox unless ODOOSH_BACKUP_REPO<n>_* are set."""
+    return BackupsResource(
+        state_dir=state_dir,
+        sandbox=not _setting("ODOOSH_PROD_DSN"),
+        stanza=settings.backup_stanza(),
+        retention_days=settings.backup_retention_days(),
+        archive_queue_max=settings.backup_archive_queue_max(),
+        restore_slo_minutes=settings.restore_slo_minutes(),
+        required_modules=settings.required_modules(),
+        jobs=settings.jobs(),
+        repo1=settings.backup_repository(1),
+        repo2=settings.backup_repository(2),
+        repo1_key=_secret("ODOOSH_BACKUP_REPO1_KEY"),
+        repo1_secret=_secret("ODOOSH_BACKUP_REPO1_SECRET"),
+        repo2_key=_secret("ODOOSH_BACKUP_REPO2_KEY"),
+        repo2_secret=_secret("ODOOSH_BACKUP_REPO2_SECRET"),
+    )
+
+
+def github_resource() -> GitHubResource:
+    """The repository whose pull requests get previews; unset, none (the sandbox demo sets its double's)."""
+    return GitHubResource(
+        repository=_setting("ODOOSH_GITHUB_REPOSITORY"),
+        api_url=_setting("ODOOSH_GITHUB_API_URL") or "https://api.github.com",
+        token=_secret("ODOOSH_GITHUB_TOKEN"),
+    )
+
+
+def dns_resource(state_dir: str) -> DnsResource:
+    """DigitalOcean DNS of previews; the demo's double is trusted through the sandbox CA."""
+    api_url = _setting("ODOOSH_DO_API_URL") or "https://api.digitalocean.com"
+    demo = DemoDoubles(Path(state_dir)).is_double(api_url)
+    return DnsResource(
+        zone=_setting("ODOOSH_DNS_ZONE"),
+        target=_setting("ODOOSH_DNS_TARGET"),
+        token=_secret("ODOOSH_DO_TOKEN"),
+        api_url=api_url,
+        wildcard=(_setting("ODOOSH_DNS_WILDCARD") or "").lower() in ("1", "true", "yes", "on"),
+        domain=_setting("ODOOSH_PREVIEW_DOMAIN"),
+        ca_file=str(sandbox_ca(Path(state_dir)).cert) if demo else None,
+    )
+
+
 def make_definitions() -> dg.Definitions:
     """Definitions for the current environment variables (tests call it after setting theirs)."""
     state_dir = str(settings.state_dir())
@@ -81,18 +136,38 @@ def make_definitions() -> dg.Definitions:
             staging.prod_snapshot,
             staging.scrubbed_dump,
             staging.staging_database,
+            *backups.backup_assets,
+            *previews.preview_assets,
         ],
-        asset_checks=[*production.production_smoke_checks, *staging.staging_smoke_checks, staging.mail_caught],
-        jobs=[sandbox_build],
-        schedules=[weekly_staging_refresh],
-        sensors=[automation],
+        asset_checks=[
+            *production.production_smoke_checks,
+            *staging.staging_smoke_checks,
+            staging.mail_caught,
+            *backups.backup_checks,
+            environments_assets.staging_environment_settings,
+        ],
+        jobs=[sandbox_build, *backups.backup_jobs, *previews.preview_jobs],
+        schedules=[weekly_staging_refresh, *backup_schedules(running=not _setting("ODOOSH_PROD_DSN"))],
+        sensors=[
+            automation,
+            *alert_sensors(running=bool(_setting("ODOOSH_ALERT_WEBHOOK_URL"))),
+            github_pull_requests_sensor(previews.preview_build, previews.preview_teardown),
+        ],
         resources={
             "production": production_resource(state_dir),
             "staging": staging_resource(state_dir),
+            "alerts": AlertsResource(webhook_url=_secret("ODOOSH_ALERT_WEBHOOK_URL")),
             "odoo": OdooResource(state_dir=state_dir, command=settings.odoo_command()),
+            "backups": backups_resource(state_dir),
             "mail": mail_resource(state_dir),
             "prod_artifacts": artifact_store("prod"),
             "scrubbed_artifacts": artifact_store("scrubbed"),
+            "github": github_resource(),
+            "dns": dns_resource(state_dir),
+            "previews": PreviewsResource(
+                state_dir=state_dir, odoo_command=settings.odoo_command(), domain=_setting("ODOOSH_PREVIEW_DOMAIN")
+            ),
+            "environments_file": EnvironmentsResource(file=_setting("ODOOSH_ENVIRONMENTS_FILE")),
             "scrubbing": ScrubbingResource(
                 state_dir=state_dir,
                 salt=_secret("ODOOSH_SCRUB_SALT"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from odoosh import scratch, settings
+from odoosh import environments, scratch, settings
 from odoosh.artifacts import ArtifactStore
 from odoosh.mail import mail_caught as prove_mail_caught
 from odoosh.odoo import smoke
@@ -23,6 +23,7 @@ from odoosh.units import human_bytes
 from odoosh_assets.production import production_database
 from odoosh_assets.smoke import SmokeTarget, smoke_checks
 from resources.artifacts import ArtifactStoreResource
+from resources.environments import EnvironmentsResource
 from resources.mail import MailResource
 from resources.odoo import OdooResource
 from resources.production import ProductionResource
@@ -239,6 +240,7 @@ def staging_database(
     staging: StagingResource,
     odoo: OdooResource,
     mail: MailResource,
+    environments_file: EnvironmentsResource,
 ) -> dg.MaterializeResult:
     _work_dir(context)  # the scrubbed dump is downloaded there from S3
     phases = Phases(context.log.info)
@@ -246,12 +248,24 @@ def staging_database(
     key = store.read_json(CURRENT)["key"]
     environment = odoo.runtime().environment(ENVIRONMENT)
     probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, settings.required_modules())]
+    spec = environments_file.spec()
+
+    def keep_settings(dsn: str) -> None:  # after the scrub's neutralisation, before the probes
+        for line in environments.apply_to(dsn, spec, ENVIRONMENT):
+            context.log.info(f"environments file: {line}")
+
     with store.local_copy(key) as artifact_dir:
         try:
             promote.promote_candidate(
-                artifact_dir, target, probes, jobs=settings.jobs(), phases=phases, before_swap=environment.stop
+                artifact_dir,
+                target,
+                probes,
+                jobs=settings.jobs(),
+                phases=phases,
+                before_swap=environment.stop,
+                prepare=keep_settings,
             )
-        except promote.CandidateRejected as exc:
+        except (promote.CandidateRejected, environments.EnvironmentsError) as exc:
             raise dg.Failure(str(exc)) from None
     catcher = mail.catcher().ensure_running()
     with phases("start"):

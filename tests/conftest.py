@@ -2,16 +2,17 @@
 fast tier (`--fast`)."""
 
 import os
-import socket
+import shutil
 import subprocess
-import sys
-import time
+import tempfile
+from pathlib import Path
 
 import pytest
 from psycopg import sql
 
 from odoosh.postgres import pg_tool
 from odoosh.postgres.cluster import throwaway_cluster
+from odoosh.sandbox.s3 import MotoServer, SandboxS3
 from odoosh.staging.scrub.policy import load_policy
 from tests import odoo_fill
 
@@ -22,7 +23,7 @@ from tests import odoo_fill
 # `cluster` is given here to every test that uses one of CLUSTER_FIXTURES, directly or through
 # another fixture; `servers` is written in the modules whose tests start servers otherwise.
 
-CLUSTER_FIXTURES = frozenset({"pg", "fresh_db", "templates", "copy_of", "moto_endpoint"})
+CLUSTER_FIXTURES = frozenset({"pg", "fresh_db", "templates", "copy_of", "moto_endpoint", "s3_double"})
 
 
 def pytest_addoption(parser):
@@ -125,30 +126,25 @@ def fake_aws() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory):
     """A real S3 API (moto_server) on a free loopback port, for the test session."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path_factory.mktemp("moto") / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    moto = MotoServer(tmp_path_factory.mktemp("moto") / "server.log").start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"moto_server did not start on port {port}:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield moto.url
     finally:
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        moto.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_double():
+    """The sandbox's S3 for the session (odoosh.sandbox.s3): moto checking credentials, behind
+    nginx's TLS with a CA of its own; in the system temp dir, so the server user (pgBackRest's
+    archive_command) can read the CA."""
+    directory = Path(tempfile.mkdtemp(prefix="odoosh-s3-"))
+    directory.chmod(0o711)
+    double = SandboxS3(directory)
+    try:
+        endpoint = double.start()
+        endpoint.ca_file.parent.chmod(0o711)
+        yield endpoint
+    finally:
+        double.stop()
+        shutil.rmtree(directory, ignore_errors=True)

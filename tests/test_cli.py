@@ -9,8 +9,12 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
+from odoosh.previews.github import GitHubClient, GitHubSettings
+from odoosh.previews.proxy import LoopbackTransport
+from odoosh.sandbox.previews import DemoDoubles
 from tests.sandbox_helpers import CONFIG_VARS, processes_under
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,7 +94,7 @@ def test_urls_of_a_built_sandbox_answer(builds):
     listed = cli("urls", state)
     assert listed.returncode == 0, listed.stderr
     rows = dict(line.split(": ", 1) for line in listed.stdout.splitlines())
-    assert list(rows) == ["Dagster UI", "production Odoo", "staging Odoo", "mail catcher"]
+    assert list(rows) == ["Dagster UI", "production Odoo", "staging Odoo", "mail catcher", "preview pr-1", "sandbox CA"]
     assert "(not running" in rows["Dagster UI"]  # no UI in this test: `./dev demo` starts one
     pages = {}
     for name in ("production Odoo", "staging Odoo", "mail catcher"):
@@ -103,3 +107,14 @@ def test_urls_of_a_built_sandbox_answer(builds):
     assert rows["production Odoo"] != rows["staging Odoo"]
     assert 'action="/web/login"' in pages["production Odoo"] and 'action="/web/login"' in pages["staging Odoo"]
     assert "<html" in pages["mail catcher"].lower()
+    # The demo's PR has its preview: the URL on the PR answers over HTTPS signed by the sandbox CA.
+    preview, ca = rows["preview pr-1"].strip(), rows["sandbox CA"].split()[0]
+    assert ca == str(state / "tls" / "ca.crt")
+    with httpx.Client(transport=LoopbackTransport(Path(ca))) as client:
+        assert '<span class="o_module_name">odoosh_demo_preview</span>' in client.get(preview + "web/login").text
+    demo = DemoDoubles(state).environment()
+    github = GitHubSettings(
+        demo["ODOOSH_GITHUB_REPOSITORY"], demo["ODOOSH_GITHUB_API_URL"], demo["ODOOSH_GITHUB_TOKEN"]
+    )
+    with GitHubClient(github) as client:
+        assert [preview in c["body"] for c in client.comments(1)] == [True]

@@ -220,7 +220,8 @@ def test_compose_passes_every_setting_the_code_reads():
     read = set()
     for package in ("odoosh", "odoosh_assets", "resources", "sensors", "schedules"):
         for source in (REPO / package).rglob("*.py"):
-            read |= set(re.findall(r"\bODOOSH_[A-Z0-9_]*[A-Z0-9]\b", source.read_text()))
+            # Not a prefix such as ODOOSH_BACKUP_REPO<n>_ (f"...{index}", "...<index>").
+            read |= set(re.findall(r"\bODOOSH_[A-Z0-9_]*[A-Z0-9]\b(?![{<])", source.read_text()))
     assert "ODOOSH_PROD_DSN" in read  # the scan sees the code
     passed = set(compose_raw()["x-odoosh-env"])
     assert not (read - passed - NOT_FOR_PRODUCTION), "not passed to the containers"

@@ -41,6 +41,7 @@ ALL_CHECKS = {
     "neutralized",
     "mail_caught",
     "pii_kept_columns",
+    "environment_settings_hold",
 }
 
 

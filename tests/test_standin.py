@@ -185,6 +185,40 @@ def test_login_page_shows_the_company_name(launch, pg, fresh_db):
     assert "odoosh Odoo stand-in" in page
 
 
+def test_login_page_lists_the_addons_on_the_addons_path(launch, pg, fresh_db, tmp_path):
+    first, second = tmp_path / "addons", tmp_path / "more-addons"
+    manifests = {
+        first / "sale_extra": "{'name': 'Sale extra', 'version': '16.0.1.2.0', 'depends': ['sale']}",
+        first / "x_<img src=x onerror=alert(1)>": "{'version': '<script>alert(1)</script>'}",
+        # Executed, this would create a file: the stand-in only ever parses manifests.
+        first / "evil": f"__import__('pathlib').Path({str(tmp_path / 'pwned')!r}).touch() or {{'version': '1'}}",
+        second / "website_theme": "{\n  'name': 'Theme',\n  'version': '16.0.3.0.0',\n}\n",
+    }
+    for module, manifest in manifests.items():
+        module.mkdir(parents=True)
+        (module / "__manifest__.py").write_text(manifest)
+    (first / "not_a_module").mkdir()
+    with pg.connect(fresh_db) as conn:
+        conn.execute(odoo16_tables.RES_COMPANY)
+        conn.execute(
+            "INSERT INTO res_company (id, name, partner_id, currency_id, layout_background) VALUES (1, 'Co', 1, 1, 'Blank')"
+        )
+    standin = launch(pg.dsn(fresh_db), addons_path=f"{first},{second}")
+    status, page, _ = get(standin.url + "/web/login")
+    assert status == 200
+    listed = re.findall(r'<span class="o_module_name">(.*?)</span> <span class="o_module_version">(.*?)</span>', page)
+    assert listed == [
+        ("evil", "?"),
+        ("sale_extra", "16.0.1.2.0"),
+        ("x_&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("website_theme", "16.0.3.0.0"),
+    ]
+    assert "<script>" not in page and not (tmp_path / "pwned").exists()
+    # Read from disk on each request: a changed manifest shows at once.
+    (first / "sale_extra" / "__manifest__.py").write_text("{'version': '16.0.2.0.0'}")
+    assert '<span class="o_module_version">16.0.2.0.0</span>' in get(standin.url + "/web/login")[1]
+
+
 def test_log_lines_use_odoos_format(launch, pg, fresh_db):
     with pg.connect(fresh_db) as conn:
         conn.execute(odoo16_tables.RES_COMPANY)

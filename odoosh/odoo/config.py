@@ -66,6 +66,7 @@ class OdooConfig:
     workers: int = 0
     max_cron_threads: int = 2
     without_demo: bool = True  # Odoo <19: False; 19 reads it as with_demo=False, its default
+    addons_path: str | None = None  # comma-separated directories; None: Odoo's own addons only
 
     @classmethod
     def from_dsn(cls, dsn: str, **options) -> OdooConfig:

@@ -13,7 +13,7 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ SHOWN_LOG_LINES = 5
 SHOWN_LINE_CHARS = 300
 # Probes go straight to the environment, never through a proxy from the environment variables.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+Get = Callable[[str, float], tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,19 @@ class Environment(Protocol):
     def started_at(self) -> datetime | None: ...
 
 
-def http_health(url: str, timeout: float = 5) -> ProbeResult:
-    """`GET <url>/web/health` answers 200 with Odoo's `{"status": "pass"}`."""
+def http_health(url: str, timeout: float = 5, get: Get | None = None) -> ProbeResult:
+    """`GET <url>/web/health` answers 200 with Odoo's `{"status": "pass"}`.
+
+    `get(url, timeout) -> (status, body)` replaces urllib (the previews' verified HTTPS through
+    their proxy); it raises OSError when it cannot reach the server."""
     target = url.rstrip("/") + "/web/health"
     start = time.perf_counter()
     try:
-        with _direct.open(target, timeout=timeout) as response:
-            status, body = response.status, response.read(1000)
+        if get is not None:
+            status, body = get(target, timeout)
+        else:
+            with _direct.open(target, timeout=timeout) as response:
+                status, body = response.status, response.read(1000)
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read(1000)
     except (urllib.error.URLError, OSError) as exc:

@@ -3,12 +3,15 @@ the platform's own clusters and for configured servers (staging) alike."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from psycopg import sql
+from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
 
-from odoosh.postgres import connect
+from odoosh.postgres import PostgresError, connect
+
+CLONE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,31 @@ class DatabaseServer:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         with connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(query)
+
+    def clone(self, template: str, name: str, attempts: int = CLONE_ATTEMPTS) -> None:
+        """`CREATE DATABASE name TEMPLATE template`: a file-level copy, much faster than a dump.
+
+        PostgreSQL copies only a template nobody is connected to, so the sessions on it are
+        closed first (an Odoo on it reconnects at its next request); one that reconnects in
+        between makes the copy fail, and it is tried again, `attempts` times in all.
+        """
+        query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+        with connect(self.admin_dsn, autocommit=True) as conn:
+            for attempt in range(1, attempts + 1):
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (template,),
+                )
+                try:
+                    conn.execute(query)
+                    return
+                except errors.ObjectInUse:
+                    if attempt == attempts:
+                        raise PostgresError(
+                            f"Cannot copy database {template!r} into {name!r}: sessions kept reconnecting to "
+                            f"it during {attempts} attempts. Stop what connects to {template!r} and retry."
+                        ) from None
+                    time.sleep(0.2 * attempt)
 
     def drop(self, name: str) -> None:
         """Drop `name` if it exists, closing the sessions on it."""

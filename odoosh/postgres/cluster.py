@@ -67,9 +67,18 @@ class ServerUser:
 
     def run(self, args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
         """Run a server binary as this user; the output is captured for error messages."""
+        return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, **self._as_user())
+
+    def popen(self, args: list[str], cwd: Path) -> subprocess.Popen:
+        """Start a server binary as this user without waiting (the caller can act while it runs)."""
+        return subprocess.Popen(
+            args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **self._as_user()
+        )
+
+    def _as_user(self) -> dict:
         kwargs = {"user": self.uid, "group": self.gid, "extra_groups": []} if self.name else {}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
-        return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
+        return {"env": env, **kwargs}
 
     def chown(self, path: Path) -> None:
         if self.name:
@@ -107,6 +116,7 @@ class PostgresCluster:
     root: Path
     durable: bool = True
     port: int | None = None  # fixed by configuration; None picks a free port on first start
+    data_checksums: bool = False  # initdb --data-checksums: pgBackRest then verifies every page it backs up
     progress: Callable[[str], None] = log.info
 
     @property
@@ -178,6 +188,8 @@ class PostgresCluster:
             ]
             if not self.durable:
                 args.append("--no-sync")
+            if self.data_checksums:
+                args.append("--data-checksums")
             result = user.run(args, cwd=self.root)
         finally:
             pw_for_initdb.unlink(missing_ok=True)
@@ -343,10 +355,13 @@ class Clusters:
 
     state_dir: Path
 
-    def cluster(self, name: str, durable: bool = True, log: Callable[[str], None] | None = None) -> PostgresCluster:
+    def cluster(
+        self, name: str, durable: bool = True, log: Callable[[str], None] | None = None, data_checksums: bool = False
+    ) -> PostgresCluster:
         """The named cluster, created and started if needed."""
         cluster = self.existing(name)
         cluster.durable = durable
+        cluster.data_checksums = data_checksums
         if log:
             cluster.progress = log
         return cluster.ensure_running()

@@ -22,7 +22,7 @@ class SyntheticProduction:
     sandbox = True
 
     def ensure(self, log: Log) -> str:
-        cluster = self.clusters.cluster(CLUSTER, log=log)
+        cluster = self.clusters.cluster(CLUSTER, log=log, data_checksums=True)  # pgBackRest verifies pages
         databases = cluster.databases
         if not databases.exists(DATABASE):
             # Built under a temporary name and renamed when complete, so an interrupted build

@@ -8,7 +8,9 @@ serves what the platform uses:
 - `GET /web/health`: `{"status": "pass"}`. With `?db_server_status=1` it also connects to the
   database server, like Odoo 17+: 500 `{"status": "fail", "db_server_status": false}` when down.
 - `GET /web/login` (`/` and `/web` redirect there): a login page with the company name read
-  from the database; 500 when the database cannot be read.
+  from the database, and the addons found on the config's `addons_path` (each module's name
+  and manifest version), so a preview shows which commit it runs; 500 when the database
+  cannot be read.
 - Odoo's log format, UTC timestamps and werkzeug request lines ending in Odoo's per-request
   counters (query count, query seconds, remaining seconds), so log checks and latency reports
   read the same lines they read from Odoo.
@@ -17,6 +19,7 @@ serves what the platform uses:
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import json
 import logging
@@ -29,6 +32,7 @@ import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -40,6 +44,7 @@ LOG_FORMAT = "%(asctime)s %(pid)s %(levelname)s %(dbname)s %(name)s: %(message)s
 _LEVELS = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERROR, "critical": logging.CRITICAL}
 CONNECT_TIMEOUT_S = 5
 NAME = "odoosh Odoo stand-in"
+MANIFEST_MAX_BYTES = 1_000_000  # Odoo's largest manifests are a few kB
 
 log = logging.getLogger("odoosh.sandbox.standin")
 request_log = logging.getLogger("werkzeug")
@@ -116,7 +121,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             )
             return
         company = rows[0][0] if rows else "(no company)"
-        self._send(HTTPStatus.OK, "text/html", _login_page(company))
+        self._send(HTTPStatus.OK, "text/html", _login_page(company, addons(self.server.config.addons_path)))
 
     def _query(self, query: str) -> list[tuple]:
         """Run one query on the configured database, counted and timed like Odoo's cursor
@@ -161,6 +166,33 @@ class StandinHandler(BaseHTTPRequestHandler):
         request_log.info("%s - - [%s] %s", self.address_string(), self.log_date_time_string(), format % args)
 
 
+def addons(addons_path: str | None) -> list[tuple[str, str]]:
+    """(module, manifest version) of every module on the addons path, read from disk on each call.
+
+    A manifest is data, and the PR's author wrote it: it is parsed with ast.literal_eval, never
+    executed. One that is not a literal dict shows as version "?" (Odoo would refuse it too).
+    """
+    found = []
+    for directory in filter(None, (p.strip() for p in (addons_path or "").split(","))):
+        try:
+            modules = sorted(m for m in Path(directory).iterdir() if (m / "__manifest__.py").is_file())
+        except OSError:
+            continue
+        for module in modules:
+            found.append((module.name, _manifest_version(module / "__manifest__.py")))
+    return found
+
+
+def _manifest_version(manifest: Path) -> str:
+    try:
+        with manifest.open("rb") as f:
+            data = ast.literal_eval(f.read(MANIFEST_MAX_BYTES).decode())
+    except (OSError, ValueError, SyntaxError, MemoryError, RecursionError, UnicodeDecodeError):
+        return "?"
+    version = data.get("version") if isinstance(data, dict) else None
+    return str(version) if version is not None else "?"
+
+
 def _reason(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -173,8 +205,13 @@ def _page(title: str, text: str) -> str:
     )
 
 
-def _login_page(company: str) -> str:
+def _login_page(company: str, modules: list[tuple[str, str]]) -> str:
     name = html.escape(company)
+    items = "\n".join(
+        f'<li><span class="o_module_name">{html.escape(module)}</span> '
+        f'<span class="o_module_version">{html.escape(version)}</span></li>'
+        for module, version in modules
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -201,6 +238,11 @@ footer {{ margin-top: 1.5rem; font-size: .8rem; color: #666; text-align: center;
 <input type="password" id="password" name="password" autocomplete="current-password">
 <button type="submit">Log in</button>
 </form>
+<section class="o_addons"><h2>Addons</h2>
+<ul>
+{items}
+</ul>
+</section>
 <footer>{NAME}: not Odoo; logging in is not implemented.</footer>
 </main>
 </body>

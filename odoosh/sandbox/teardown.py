@@ -15,7 +15,9 @@ from pathlib import Path
 from odoosh import process
 from odoosh.odoo.runtime import OdooRuntime
 from odoosh.postgres.cluster import Clusters
+from odoosh.previews.proxy import PreviewProxy
 from odoosh.sandbox.mail_catcher.supervisor import SandboxCatcher
+from odoosh.sandbox.previews import DemoDoubles
 
 UI_RECORD = "ui.json"
 UI_STOP_TIMEOUT_S = 10
@@ -28,7 +30,10 @@ def down(state: Path) -> str:
     done = []
     if (pid := stop_ui(state)) is not None:
         done.append(f"Dagster UI (pid {pid}) stopped")
-    OdooRuntime(state).stop_all()
+    OdooRuntime(state).stop_all()  # previews' Odoo too: they are environments pr-<n>
+    if (proxy := PreviewProxy(state)).directory.exists():
+        proxy.stop(log=done.append)
+    DemoDoubles(state).stop(log=done.append)
     SandboxCatcher(state).stop()
     for cluster in Clusters(state).all():
         cluster.destroy()

@@ -1,0 +1,200 @@
+"""The PR's code: its head commit, fetched with git from the PR's head repository.
+
+Each commit is checked out into its own directory, `<state>/previews/pr-<n>/code/<sha>`, so a
+push gives Odoo a new addons path (and so a new config, which restarts it) while the previous
+commit keeps serving until then; `prune_code` removes the commits no longer used. A checkout is
+made in a temporary directory and renamed when complete: a killed fetch never passes for code.
+
+The repository URL and the commit come from the PR, i.e. from its author, so git gets them as
+arguments after `--`, only the http(s), ssh, git and file transports are allowed (no `ext::`
+commands), no hooks or templates run, no prompt waits for a password, and symbolic links are
+checked out as plain files, so a link cannot make Odoo read files outside the checkout.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import string
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from odoosh.previews.names import preview_dir
+
+FETCH_TIMEOUT_S = 300
+ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
+MANIFEST = "__manifest__.py"
+Log = Callable[[str], None]
+
+
+class CodeFetchError(RuntimeError):
+    """The PR's code cannot be fetched; names the repository and the commit."""
+
+
+@dataclass(frozen=True)
+class PreviewCode:
+    directory: Path
+    sha: str
+    addons_paths: tuple[Path, ...]
+
+    @property
+    def addons_path(self) -> str:
+        """Odoo's `addons_path` option: the directories, comma-separated."""
+        return ",".join(str(p) for p in self.addons_paths)
+
+
+def code_root(state_dir: Path, n: int) -> Path:
+    return preview_dir(state_dir, n) / "code"
+
+
+def fetch_code(
+    state_dir: Path, n: int, repo_url: str, sha: str, *, token: str | None = None, log: Log = print
+) -> PreviewCode:
+    """Check out commit `sha` of `repo_url` for preview `n` (reused if already checked out).
+
+    `token`: for a private repository on GitHub; handed to git in its environment, never on the
+    command line. Raises CodeFetchError if the repository cannot be fetched, the commit is not
+    in it, or it holds no Odoo module.
+    """
+    sha = _checked_sha(sha, repo_url)
+    root = code_root(state_dir, n)
+    target = root / sha
+    if not (target / ".git").is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        building = root / f".{sha}.tmp"
+        shutil.rmtree(building, ignore_errors=True)  # left by a killed fetch
+        log(f"fetching {sha[:12]} from {_safe_url(repo_url)}")
+        env = _git_env(token)
+        _git(["init", "--quiet", "--template=", str(building)], env, repo_url, sha)
+        try:
+            _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repo_url, sha], env, repo_url, sha, building)
+        except CodeFetchError:
+            shutil.rmtree(building, ignore_errors=True)
+            raise _why_not_fetched(repo_url, sha, env) from None
+        _git(["checkout", "--quiet", "--detach", sha], env, repo_url, sha, building)
+        os.replace(building, target)
+    paths = addons_paths(target)
+    if not paths:
+        raise CodeFetchError(
+            f"Commit {sha} of {_safe_url(repo_url)} holds no Odoo module (a directory with a "
+            f"{MANIFEST}) at its top level or one level down; a preview needs at least one."
+        )
+    return PreviewCode(target, sha, tuple(paths))
+
+
+def addons_paths(checkout: Path) -> list[Path]:
+    """The directories of `checkout` (itself, and its subdirectories) that hold modules, as
+    Odoo's addons_path wants them. A name with a comma is skipped: the path list is
+    comma-separated, so it would name other directories."""
+    subdirs = (p for p in checkout.iterdir() if p.is_dir() and not p.name.startswith(".") and "," not in p.name)
+    candidates = [checkout, *sorted(subdirs)]
+    return [c for c in candidates if any((m / MANIFEST).is_file() for m in c.iterdir() if m.is_dir())]
+
+
+def prune_code(state_dir: Path, n: int, keep: str | None = None) -> list[str]:
+    """Delete preview `n`'s checkouts except commit `keep` (all of them when None); returns the
+    commits removed."""
+    root = code_root(state_dir, n)
+    if not root.is_dir():
+        return []
+    removed = []
+    for entry in sorted(root.iterdir()):
+        if entry.name != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name.strip(".").removesuffix(".tmp"))
+    if keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return removed
+
+
+# ---- internals
+
+
+def is_commit_id(sha: object) -> bool:
+    """A full SHA-1 or SHA-256 commit id (never a ref name, an option or an abbreviation)."""
+    return isinstance(sha, str) and len(sha) in (40, 64) and set(sha) <= set(string.hexdigits)
+
+
+def _checked_sha(sha: str, repo_url: str) -> str:
+    if not is_commit_id(sha):
+        raise CodeFetchError(f"{sha!r} is not a full commit id (40 or 64 hex digits) of {_safe_url(repo_url)}.")
+    return sha.lower()
+
+
+def _git_env(token: str | None) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/nonexistent"),
+        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ASKPASS": "/bin/false",
+        "SSH_ASKPASS": "/bin/false",
+        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+    }
+    config = {"core.hooksPath": os.devnull, "core.symlinks": "false", "advice.detachedHead": "false"}
+    if token:
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        config["http.extraHeader"] = f"Authorization: Basic {basic}"
+    env["GIT_CONFIG_COUNT"] = str(len(config))
+    for i, (key, value) in enumerate(config.items()):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
+
+
+def _git(args: list[str], env: dict[str, str], repo_url: str, sha: str, cwd: Path | None = None) -> str:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise CodeFetchError(
+            f"git {args[0]} of commit {sha} from {_safe_url(repo_url)} took over {FETCH_TIMEOUT_S} s."
+        ) from None
+    if result.returncode != 0:
+        raise CodeFetchError(
+            f"git {args[0]} of commit {sha} from {_safe_url(repo_url)} failed: {_last_lines(result.stderr)}"
+        )
+    return result.stdout
+
+
+def _why_not_fetched(repo_url: str, sha: str, env: dict[str, str]) -> CodeFetchError:
+    """A failed fetch: the repository unreachable, or reachable without the commit?"""
+    probe = subprocess.run(
+        ["git", "ls-remote", "--quiet", "--", repo_url, "HEAD"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=FETCH_TIMEOUT_S,
+        check=False,
+    )
+    if probe.returncode == 0:
+        return CodeFetchError(
+            f"Commit {sha} is not in the repository {_safe_url(repo_url)} (a force-push may have "
+            "removed it); push it again or update the pull request."
+        )
+    return CodeFetchError(
+        f"The repository {_safe_url(repo_url)} cannot be fetched (commit {sha}): {_last_lines(probe.stderr)} "
+        "Check that it exists and that the platform may read it."
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _last_lines(text: str, lines: int = 3) -> str:
+    return " ".join(" ".join(text.strip().splitlines()[-lines:]).split())

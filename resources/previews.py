@@ -1,0 +1,82 @@
+"""Previews' outside world: GitHub (ODOOSH_GITHUB_*), DigitalOcean DNS (ODOOSH_DO_*, ODOOSH_DNS_*)
+and the sandbox runtime (Odoo processes behind the previews' HTTPS proxy)."""
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from odoosh.odoo.runtime import OdooRuntime
+from odoosh.postgres.admin import DatabaseServer
+from odoosh.previews.dns import DEFAULT_API_URL as DO_API_URL
+from odoosh.previews.dns import DnsSettings, PreviewDns
+from odoosh.previews.environment import Previews
+from odoosh.previews.github import DEFAULT_API_URL as GITHUB_API_URL
+from odoosh.previews.github import GitHubClient, GitHubError, GitHubSettings
+from odoosh.previews.proxy import PreviewProxy
+
+
+class GitHubResource(dg.ConfigurableResource):
+    """`token` is a secret: bind it as dg.EnvVar("ODOOSH_GITHUB_TOKEN"). It is the platform's
+    own (comments, deployments, statuses); a fork's code never gets it."""
+
+    repository: str | None = Field(default=None, description="owner/name; unset: no previews.")
+    api_url: str = GITHUB_API_URL
+    token: str | None = None
+
+    def client(self) -> GitHubClient:
+        if not self.repository:
+            raise GitHubError("ODOOSH_GITHUB_REPOSITORY is unset: set it to owner/name to build previews.")
+        return GitHubClient(GitHubSettings(self.repository, self.api_url, self.token))
+
+
+class DnsResource(dg.ConfigurableResource):
+    """`token` is a secret (dg.EnvVar("ODOOSH_DO_TOKEN")). Without token, zone and target, previews get no record."""
+
+    zone: str | None = None
+    target: str | None = None
+    token: str | None = None
+    api_url: str = DO_API_URL
+    wildcard: bool = False
+    domain: str | None = None
+    ca_file: str | None = Field(
+        default=None, description="CA of the API's TLS (the sandbox double's); unset: the public CAs."
+    )
+
+    def dns(self) -> PreviewDns | None:
+        if not (self.zone and self.target and self.token):
+            return None
+        settings = DnsSettings(
+            zone=self.zone.strip(".").lower(),
+            target=self.target,
+            token=self.token,
+            api_url=self.api_url,
+            wildcard=self.wildcard,
+            ca_file=Path(self.ca_file) if self.ca_file else None,
+            domain=self.domain,
+        )
+        return PreviewDns(settings)
+
+
+class PreviewsResource(dg.ConfigurableResource):
+    """The sandbox runtime: each preview's Odoo (ODOOSH_ODOO_COMMAND, the stand-in by default) as a
+    local process in the state directory, routed by the previews' Caddy on pr-<n>.localhost."""
+
+    state_dir: str
+    odoo_command: str | None = None
+    domain: str | None = Field(
+        default=None, description="ODOOSH_PREVIEW_DOMAIN: previews also answer at pr-<n>.<domain>."
+    )
+    base_addons: list[str] = Field(default=[], description="A real Odoo's own addons directories, before the PR's.")
+
+    def previews(self, server: DatabaseServer, dns: PreviewDns | None) -> Previews:
+        state = Path(self.state_dir)
+        return Previews(
+            state_dir=state,
+            runtime=OdooRuntime(state, self.odoo_command),
+            proxy=PreviewProxy(state),
+            server=server,
+            dns=dns,
+            domain=self.domain,
+            base_addons=tuple(self.base_addons),
+        )
