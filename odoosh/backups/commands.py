@@ -26,6 +26,18 @@ STANZA_MISMATCH = {"028", "051"}
 # protocol (S3/HTTP answers), file-open, file-read, host-connect, path-open, file-missing,
 # protocol-timeout, path-missing, command (a repository failed within archive-push)
 UNREACHABLE = {"039", "041", "042", "049", "053", "055", "065", "073", "104"}
+MISSING_FILE = "055"
+# S3's error document, which pgBackRest prints as it came on the lines after its ERROR line; a
+# pattern rather than an XML parser because the document is embedded in log text.
+S3_ERROR_CODE = re.compile(r"<Code>([A-Za-z]+)</Code>")
+# What S3 answers for a wrong setting, and the setting (ODOOSH_BACKUP_REPO<n>_...) to fix.
+S3_SETTING = {
+    "InvalidAccessKeyId": "KEY",
+    "SignatureDoesNotMatch": "SECRET",
+    "NoSuchBucket": "BUCKET",
+    "AuthorizationHeaderMalformed": "REGION",
+    "PermanentRedirect": "REGION",
+}
 
 
 class BackupError(RuntimeError):
@@ -117,6 +129,14 @@ class PgBackRest:
         head = f"pgbackrest {command} failed on {where} (exit {returncode}, error {code}): {message}"
         if code in STANZA_MISMATCH:
             fix = stanza_mismatch(self.config.stanza)
+        elif (s3 := S3_ERROR_CODE.search(output)) and s3[1] in S3_SETTING and repo is not None:
+            fix = f"S3 answered {s3[1]}: check ODOOSH_BACKUP_REPO{repo}_{S3_SETTING[s3[1]]}."
+        elif code == MISSING_FILE and repo is not None and self.config.repo(repo).type == "s3":
+            # S3 answers a missing bucket as it does a missing file: 404.
+            fix = (
+                f"Nothing is where repo{repo} points: check ODOOSH_BACKUP_REPO{repo}_BUCKET and _PATH (the "
+                "bucket must exist), or create the stanza by materialising wal_archive."
+            )
         elif code in UNREACHABLE or "S3" in message or "HTTP" in message or "TLS" in message:
             target = self.config.repo(repo) if repo is not None else None
             names = f"ODOOSH_BACKUP_REPO{repo}_*" if repo is not None else "ODOOSH_BACKUP_REPO1_* / _REPO2_*"
