@@ -39,7 +39,7 @@ KINDS = {
     "fake_text": "text",
     "redact": "text",
 }
-EXTRACTED = sql.Identifier(leaks.SCHEMA, "extracted")  # values recognised in Python, before hashing
+EXTRACTED = sql.Identifier(leaks.SCHEMA, "extracted")  # the normalised values read, before they are hashed
 MIN_ID_DIGITS = 8  # an identifier's digits alone ("BE 0123 456 789") are compared from this many on
 
 
