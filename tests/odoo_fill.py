@@ -128,7 +128,7 @@ def _phone(fake: Faker) -> str:
 
 def _street_line(fake: Faker) -> str:
     """A street line with its house number, as postal addresses have them (the gate finds a
-    street in text by the words around its number: README, "What the leak gate cannot see")."""
+    street in text by the words around its number: README, "Scrub policy", what it cannot see)."""
     street = fake.street_address()
     while not any(c.isdigit() for c in street):
         street = fake.street_address()
