@@ -67,7 +67,10 @@ def _build(context, github: GitHubResource, dns: DnsResource, previews: Previews
     # A fork's build gets no DNS token: no record (wildcard DNS, or pr-<n>.localhost, serves it).
     runtime = previews.previews(staging.target().server(start=True), dns.dns() if request.secrets else None)
     with github.client() as client:
-        yield PreviewBuild(runtime, PreviewPublisher(client), request, log=context.log.info)
+        try:
+            yield PreviewBuild(runtime, PreviewPublisher(client), request, log=context.log.info)
+        except BuildFailed as exc:  # the PR has been told; the run fails with the same words
+            raise dg.Failure(str(exc)) from None
 
 
 def _seconds(context) -> float:
@@ -119,18 +122,15 @@ def _database(
     except environments.EnvironmentsError as exc:  # a wrong file: the PR hears why there is no preview
         build.fail("environments file", str(exc))
         raise dg.Failure(str(exc)) from None
-    try:
-        built, done = build.database(
-            staging=target.server(start=True),
-            staging_database=target.database,
-            smtp_host=catcher.smtp_host,
-            smtp_port=catcher.smtp_port,
-            spec=spec,
-            jobs=settings.jobs(),
-            work_dir=settings.work_dir(),
-        )
-    except BuildFailed as exc:
-        raise dg.Failure(str(exc)) from None
+    built, done = build.database(
+        staging=target.server(start=True),
+        staging_database=target.database,
+        smtp_host=catcher.smtp_host,
+        smtp_port=catcher.smtp_port,
+        spec=spec,
+        jobs=settings.jobs(),
+        work_dir=settings.work_dir(),
+    )
     yield dg.MaterializeResult(
         metadata={
             "database": built.name,
@@ -162,10 +162,7 @@ def preview_dns_record(
     staging: StagingResource,
 ) -> dg.MaterializeResult:
     with _build(context, github, dns, previews, staging) as build:
-        try:
-            record = build.dns_record()
-        except BuildFailed as exc:
-            raise dg.Failure(str(exc)) from None
+        record = build.dns_record()
     why = "wildcard mode" if dns.wildcard else "no DNS settings" if build.request.secrets else "fork: no DNS token"
     return dg.MaterializeResult(
         metadata={
@@ -200,12 +197,9 @@ def preview_environment(
     catcher = mail.catcher().ensure_running()
     with _build(context, github, dns, previews, staging) as build:
         dsn = build.previews.server.dsn(preview_database_name(build.request.number))
-        try:
-            environment = build.start(dsn, smtp_host=catcher.smtp_host, smtp_port=catcher.smtp_port, token=github.token)
-            results = build.smoke(environment, dsn, settings.required_modules())
-            published = build.publish(environment, results, _seconds(context))
-        except BuildFailed as exc:
-            raise dg.Failure(str(exc)) from None
+        environment = build.start(dsn, smtp_host=catcher.smtp_host, smtp_port=catcher.smtp_port, token=github.token)
+        results = build.smoke(environment, dsn, settings.required_modules())
+        published = build.publish(environment, results, _seconds(context))
     yield dg.MaterializeResult(
         metadata={
             "url": dg.MetadataValue.url(environment.url) if published else "none: the smoke gate failed",
