@@ -22,6 +22,35 @@ RUN set -eux; \
     apt-get install -y --no-install-recommends postgresql-15 postgresql-client-15 pgbackrest; \
     rm -rf /var/lib/apt/lists/*
 
+# Previews in production (ODOOSH_PREVIEW_RUNTIME=compose, compose/README.md "Previews"): run
+# containers fetch the PR's code with git and drive its compose project `odoo-pr-<n>` with
+# `docker compose up --wait` / `down` through the host's Docker socket. Debian has only compose v1
+# (no --wait) and docker.io (which brings the engine), so the CLI and its Compose plugin come from
+# Docker's apt repository, set up as Docker's install guide for Debian does: its signing key in
+# /etc/apt/keyrings (pinned by checksum; readable by apt's unprivileged _apt user), the only key
+# that repository is trusted with (Signed-By). No engine, containerd or buildx: the host's engine
+# does the work, and previews build no images. Pinned versions; to move them, list the candidates
+# on bookworm (`apt-cache madison docker-ce-cli docker-compose-plugin`) and pass --build-arg.
+# The host's engine must be 26 or newer (API 1.45: the previews mount a volume subpath).
+ARG DOCKER_CLI_VERSION=5:29.4.1-1~debian.12~bookworm
+ARG DOCKER_COMPOSE_VERSION=5.1.3-1~debian.12~bookworm
+ADD --checksum=sha256:1500c1f56fa9e26b9b8f42452a553675796ade0807cdce11975eb98170b3a570 --chmod=644 \
+    https://download.docker.com/linux/debian/gpg /etc/apt/keyrings/docker.asc
+COPY <<EOF /etc/apt/sources.list.d/docker.sources
+Types: deb
+URIs: https://download.docker.com/linux/debian
+Suites: bookworm
+Components: stable
+Signed-By: /etc/apt/keyrings/docker.asc
+EOF
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends git \
+        "docker-ce-cli=${DOCKER_CLI_VERSION}" "docker-compose-plugin=${DOCKER_COMPOSE_VERSION}"; \
+    rm -rf /var/lib/apt/lists/*; \
+    docker --version; \
+    docker compose version
+
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 
 ENV UV_PROJECT_ENVIRONMENT=/opt/odoosh/.venv \

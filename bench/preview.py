@@ -44,6 +44,7 @@ from odoosh.previews.environment import Previews
 from odoosh.previews.github import GitHubClient, GitHubSettings
 from odoosh.previews.proxy import PreviewProxy, sandbox_ca
 from odoosh.previews.publish import PreviewPublisher
+from odoosh.previews.runtime import SandboxRuntime
 from odoosh.sandbox import synthetic
 from odoosh.sandbox.dns_double import DnsDouble
 from odoosh.sandbox.github_double import AddonsRepository, GitHubDouble
@@ -96,7 +97,9 @@ def run(state: Path, args, log) -> None:
         )
         cursor = evaluate(dg.build_sensor_context(instance=instance), time.time()).cursor  # the sensor's state
         dns = PreviewDns(DnsSettings(ZONE, "192.0.2.10", DO_TOKEN, api_url=dns_double.url, ca_file=ca.cert))
-        previews = Previews(state, OdooRuntime(state, settings.odoo_command()), PreviewProxy(state), server, dns)
+        previews = Previews(
+            state, SandboxRuntime(OdooRuntime(state, settings.odoo_command()), PreviewProxy(state)), server, dns
+        )
 
         print("a pull request appears")
         appeared = time.monotonic()

@@ -143,6 +143,36 @@ def policy_files() -> list[str]:
     return sandbox + configured
 
 
+# --------------------------------------------------------------------------- previews (README, "Previews")
+
+PREVIEW_RUNTIMES = ("sandbox", "compose")
+
+
+def preview_runtime() -> str:
+    """Where previews run: `sandbox` (local processes behind Caddy) or `compose` (docker compose
+    projects odoo-pr-<n> behind Traefik)."""
+    raw = (os.environ.get("ODOOSH_PREVIEW_RUNTIME") or PREVIEW_RUNTIMES[0]).strip().lower()
+    if raw not in PREVIEW_RUNTIMES:
+        raise SettingsError(
+            f"ODOOSH_PREVIEW_RUNTIME={raw!r} is not a preview runtime: set it to sandbox or compose (unset: sandbox)."
+        )
+    return raw
+
+
+def preview_odoo_image() -> str:
+    """The Odoo image of compose previews (the version of production's Odoo)."""
+    return os.environ.get("ODOOSH_PREVIEW_ODOO_IMAGE") or "odoo:17.0"
+
+
+def traefik_network() -> str:
+    """The Docker network Traefik and the preview projects meet on (compose/previews/traefik.yml)."""
+    return os.environ.get("ODOOSH_TRAEFIK_NETWORK") or "traefik"
+
+
+def traefik_cert_resolver() -> str:
+    return os.environ.get("ODOOSH_TRAEFIK_CERTRESOLVER") or "digitalocean"
+
+
 # --------------------------------------------------------------------------- backups (README, "Backups")
 
 BACKUP_REPO_FIELDS = ("type", "path", "bucket", "endpoint", "region", "ca_file", "uri_style")
@@ -153,6 +183,23 @@ def backup_repository(index: int) -> dict[str, str]:
     set; unset, the repository is a local directory of the sandbox. Its key and secret are
     ODOOSH_BACKUP_REPO<index>_KEY / _SECRET, passed as dg.EnvVar."""
     values = {name: os.environ.get(f"ODOOSH_BACKUP_REPO{index}_{name.upper()}") for name in BACKUP_REPO_FIELDS}
+    return {name: value for name, value in values.items() if value}
+
+
+BACKUP_PG_HOST_FIELDS = {
+    "host": "ODOOSH_BACKUP_PG_HOST",
+    "port": "ODOOSH_BACKUP_PG_HOST_PORT",
+    "cert_file": "ODOOSH_BACKUP_PG_HOST_CERT_FILE",
+    "key_file": "ODOOSH_BACKUP_PG_HOST_KEY_FILE",
+    "ca_file": "ODOOSH_BACKUP_PG_HOST_CA_FILE",
+}
+
+
+def backup_pg_host() -> dict[str, str]:
+    """How pgBackRest reaches a production on another host, those of ODOOSH_BACKUP_PG_HOST_* that
+    are set: its host's pgBackRest TLS server, the platform's client certificate and key (file
+    paths), and the CA of the server's certificate. Unset: the sandbox's production."""
+    values = {name: os.environ.get(var) for name, var in BACKUP_PG_HOST_FIELDS.items()}
     return {name: value for name, value in values.items() if value}
 
 

@@ -71,12 +71,13 @@ class SandboxCA:
         self.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return self.cert
 
-    def issue(self, *names: str) -> Certificate:
-        """A server certificate for these DNS names or IP addresses, issued once and reused."""
+    def issue(self, *names: str, client: bool = False) -> Certificate:
+        """A server certificate for these DNS names or IP addresses, issued once and reused;
+        `client`: a client certificate (CN names[0]) for TLS client authentication instead."""
         if not names:
             raise ValueError("a certificate needs at least one host name")
         self.ensure()
-        stem = _UNSAFE.sub("_", "+".join(names))
+        stem = _UNSAFE.sub("_", "+".join(names)) + (".client" if client else "")
         issued = Certificate(self.directory / f"{stem}.crt", self.directory / f"{stem}.key")
         if issued.cert.exists() and issued.key.exists():
             return issued
@@ -94,7 +95,10 @@ class SandboxCA:
             .not_valid_after(now + datetime.timedelta(days=LEAF_DAYS))
             .add_extension(x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]),
+                critical=False,
+            )
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256())
         )

@@ -13,7 +13,6 @@ from pydantic import Field
 from odoosh.backups import verdicts
 from odoosh.backups.info import BackupSet
 from odoosh.backups.restore import RestoreReport
-from odoosh.sandbox.production import DATABASE
 from resources.backups import BackupsResource
 from resources.odoo import OdooResource
 
@@ -163,6 +162,8 @@ def _restore_metadata(report: RestoreReport) -> dict:
     if report.rpo_s is not None:
         metadata["measured_rpo_s"] = dg.MetadataValue.float(report.rpo_s)
         metadata["heartbeat_at"] = report.heartbeat_at.isoformat()
+    if pii := next((p for p in report.proofs if p.name == "pii_rows"), None):
+        metadata["pii_rows_compared"] = bool(pii.details.get("compared"))  # False: production was writing
     if report.error:
         metadata["error"] = report.error
     return metadata
@@ -254,11 +255,12 @@ def recover_copy(
 ) -> dg.Output:
     target = _target(config.target)
     name = config.name or f"recovered-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    cluster, report = backups.backups(context.log.info).recover_copy(name, config.repo, target)
+    production = backups.backups(context.log.info)
+    cluster, report = production.recover_copy(name, config.repo, target)
     failed = [p for p in report.proofs if not p.passed]
     if failed:
         raise dg.Failure(f"the recovered copy {name} fails its smoke probes: " + "; ".join(p.summary for p in failed))
-    environment = odoo.runtime().environment(name).start(cluster.dsn(DATABASE), log=context.log.info)
+    environment = odoo.runtime().environment(name).start(cluster.dsn(production.dbname), log=context.log.info)
     context.log.info(f"recovered copy {name} of production at {report.target} answers at {environment.url}")
     return dg.Output(
         environment.url,

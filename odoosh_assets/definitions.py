@@ -83,10 +83,13 @@ def artifact_store(zone: str) -> ArtifactStoreResource:
 
 
 def backups_resource(state_dir: str) -> BackupsResource:
-    """Two repositories, local directories of the sandbox unless ODOOSH_BACKUP_REPO<n>_* are set."""
+    """Two repositories, local directories of the sandbox unless ODOOSH_BACKUP_REPO<n>_* are set;
+    a production of ODOOSH_PROD_DSN is reached through ODOOSH_BACKUP_PG_HOST_*."""
     return BackupsResource(
         state_dir=state_dir,
         sandbox=not _setting("ODOOSH_PROD_DSN"),
+        prod_dsn=_secret("ODOOSH_PROD_DSN"),
+        pg_host=settings.backup_pg_host(),
         stanza=settings.backup_stanza(),
         retention_days=settings.backup_retention_days(),
         archive_queue_max=settings.backup_archive_queue_max(),
@@ -147,7 +150,10 @@ def make_definitions() -> dg.Definitions:
             environments_assets.staging_environment_settings,
         ],
         jobs=[sandbox_build, *backups.backup_jobs, *previews.preview_jobs],
-        schedules=[weekly_staging_refresh, *backup_schedules(running=not _setting("ODOOSH_PROD_DSN"))],
+        schedules=[
+            weekly_staging_refresh,
+            *backup_schedules(running=not _setting("ODOOSH_PROD_DSN") or bool(settings.backup_pg_host().get("host"))),
+        ],
         sensors=[
             automation,
             *alert_sensors(running=bool(_setting("ODOOSH_ALERT_WEBHOOK_URL"))),
@@ -165,7 +171,13 @@ def make_definitions() -> dg.Definitions:
             "github": github_resource(),
             "dns": dns_resource(state_dir),
             "previews": PreviewsResource(
-                state_dir=state_dir, odoo_command=settings.odoo_command(), domain=_setting("ODOOSH_PREVIEW_DOMAIN")
+                state_dir=state_dir,
+                runtime=settings.preview_runtime(),
+                odoo_command=settings.odoo_command(),
+                domain=_setting("ODOOSH_PREVIEW_DOMAIN"),
+                odoo_image=settings.preview_odoo_image(),
+                traefik_network=settings.traefik_network(),
+                cert_resolver=settings.traefik_cert_resolver(),
             ),
             "environments_file": EnvironmentsResource(file=_setting("ODOOSH_ENVIRONMENTS_FILE")),
             "scrubbing": ScrubbingResource(

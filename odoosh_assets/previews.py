@@ -2,7 +2,9 @@
 
 preview_database (a clone of staging, neutralised, the environments file applied; gate
 `environment_settings_hold`) -> preview_dns_record -> preview_environment (the PR's head commit
-on Odoo behind the HTTPS proxy; the smoke gate, then the URL on the PR). The sensor
+on Odoo in the configured runtime, ODOOSH_PREVIEW_RUNTIME: a local process behind Caddy, or a
+docker compose project behind Traefik; the smoke gate, then the URL on the PR, or the preview
+stopped). The sensor
 (sensors/previews.py) requests `preview_build` per PR and head commit and `preview_teardown`
 when the PR is closed (merged: after the TTL); it deletes the partition once the teardown
 succeeded. What a run builds comes from its tags; a fork's run (`odoosh/secrets=none`) gets no
@@ -180,7 +182,7 @@ def preview_dns_record(
     group_name=GROUP,
     kinds={"odoo"},
     owners=OWNERS,
-    description="Odoo on the PR's head commit behind the HTTPS proxy; its URL goes on the PR once every smoke check passed.",
+    description="Odoo on the PR's head commit behind the HTTPS proxy (Caddy, or Traefik with compose); its URL goes on the PR once every smoke check passed.",
     check_specs=[
         dg.AssetCheckSpec(name, asset="preview_environment", blocking=True, description=description)
         for name, (description, _) in PROBES.items()
@@ -206,6 +208,7 @@ def preview_environment(
             "commit": environment.sha,
             "addons_path": environment.addons_path,
             "published": published,
+            "runtime": previews.runtime,
             "build_seconds": dg.MetadataValue.float(_seconds(context)),
             **_phase_metadata(build),
         }

@@ -7,8 +7,8 @@ from odoosh_assets.backups import backup_heartbeat, daily_backup, recovery_drill
 
 
 def backup_schedules(running: bool) -> list[dg.ScheduleDefinition]:
-    """The four schedules; `running` is False where the platform does not drive backups (a
-    production it does not run), so they do not fail every minute there."""
+    """The four schedules; `running` is False where the platform cannot drive backups (a
+    production on another host without ODOOSH_BACKUP_PG_HOST_*), so they do not fail every minute there."""
     status = dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
 
     def schedule(name: str, cron: str, description: str, **target) -> dg.ScheduleDefinition:

@@ -7,6 +7,10 @@ cursor. A partition is deleted only on a tick after its teardown run succeeded. 
 fails or rate-limits, the tick is skipped with the reason, the state is kept, and no request is
 made before the time GitHub gave (Retry-After / X-RateLimit-Reset).
 
+A partition missing from the state (a reset cursor, or the first tick of the daemon after
+`./dev build` built the demo's preview in process) is adopted; if its newest `preview_environment`
+materialisation published the PR's current head commit, it is not built again.
+
 Runs carry what the jobs need as tags (`TAG_*`): the PR number, head SHA and head repository's
 clone URL; a fork's runs are tagged `odoosh/secrets=none` and must get no secrets.
 """
@@ -30,7 +34,9 @@ from odoosh.previews.pulls import (
     Pull,
     Teardown,
     decide,
+    is_sha,
     load_state,
+    number_of,
     partition_key,
     vanished,
 )
@@ -40,6 +46,7 @@ PREVIEWS = dg.DynamicPartitionsDefinition(name="previews")
 # Targets, defined with the per-PR assets in odoosh_assets/previews.py.
 BUILD_JOB = "preview_build"  # materialises BUILD_ASSETS for one `pr-<n>` partition
 BUILD_ASSETS = ("preview_database", "preview_environment", "preview_dns_record")
+ENVIRONMENT_ASSET = "preview_environment"  # its materialisation says which commit a build published
 TEARDOWN_JOB = "preview_teardown"  # removes everything of one `pr-<n>`, marks the deployment inactive
 MINIMUM_INTERVAL_S = 15  # an idle tick is one free 304, so polling often costs nothing
 REFUSED_RETRY_S = 300  # a refused token or repository needs a fix: do not hammer GitHub meanwhile
@@ -116,6 +123,7 @@ def evaluate(context: dg.SensorEvaluationContext, now: float) -> dg.SensorResult
             )
         state["etags"], state["retry_at"] = listing.etags, None
         finished, busy = _runs(context.instance, state)
+        partitions = set(context.instance.get_dynamic_partitions(PREVIEWS.name))
         decision = decide(
             state,
             pulls,
@@ -124,7 +132,8 @@ def evaluate(context: dg.SensorEvaluationContext, now: float) -> dg.SensorResult
             busy=busy,
             now=now,
             policy=policy,
-            partitions=set(context.instance.get_dynamic_partitions(PREVIEWS.name)),
+            partitions=partitions,
+            published=_published(context.instance, partitions, state) if listing.changed else {},
         )
         _post_notices(context, github, decision)
         requests_made = github.requests_made
@@ -172,6 +181,24 @@ def _runs(instance: dg.DagsterInstance, state: dict) -> tuple[dict[int, bool], s
         filters=dg.RunsFilter(tags={TAG_PREVIEW: [partition_key(n) for n in previews]}, statuses=_UNFINISHED)
     )
     return finished, {int(run.tags[TAG_PR]) for run in unfinished}
+
+
+def _published(instance: dg.DagsterInstance, partitions: set[str], state: dict) -> dict[int, str]:
+    """For each preview partition the state does not know: the commit its newest
+    `preview_environment` materialisation published (none if that build failed its gate)."""
+    found = {}
+    for key in sorted(partitions):
+        if str(number_of(key)) in state["pulls"]:
+            continue
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(ENVIRONMENT_ASSET), asset_partitions=[key]), limit=1
+        ).records
+        materialization = records[0].asset_materialization if records else None
+        metadata = materialization.metadata if materialization else {}
+        published, commit = metadata.get("published"), metadata.get("commit")
+        if published is not None and published.value is True and commit is not None and is_sha(commit.value):
+            found[number_of(key)] = str(commit.value).lower()
+    return found
 
 
 def _post_notices(context: dg.SensorEvaluationContext, github: GitHubClient, decision: Decision) -> None:

@@ -3,7 +3,9 @@ loaded, interpolated as compose does, parsed as BuildKit does."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +24,7 @@ DOCKERIGNORE = REPO / ".dockerignore"
 DAGSTER_SERVICES = ("user-code", "dagster-webserver", "dagster-daemon")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|SALT|KEY")
 DOCKER_SOCKET = "/var/run/docker.sock"
+DOCKER_APT_REPOSITORY = "https://download.docker.com/linux/debian"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -128,6 +131,31 @@ def dockerfile_commands():
     import dockerfile  # BuildKit's parser; dev dependency `dockerfile`
 
     return dockerfile.parse_file(str(DOCKERFILE))
+
+
+def dockerfile_args() -> dict[str, str]:
+    """ARG name -> default."""
+    return dict(c.value[0].split("=", 1) for c in dockerfile_commands() if c.cmd == "ARG" and "=" in c.value[0])
+
+
+def shell_commands(script: str) -> list[list[str]]:
+    """The simple commands of a RUN's shell script (split at ; && || |), each as its argv, as the
+    shell would word-split and unquote it (no expansion)."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    commands: list[list[str]] = [[]]
+    for token in lexer:
+        if token in (";", "&&", "||", "|"):
+            commands.append([])
+        else:
+            commands[-1].append(token)
+    return [command for command in commands if command]
+
+
+def run_container_context(compose: dict) -> dict:
+    """The container context the code server reports (user-code's DAGSTER_CONTAINER_CONTEXT):
+    the launcher merges it into every run container of the location."""
+    return json.loads(compose["services"]["user-code"]["environment"]["DAGSTER_CONTAINER_CONTEXT"])
 
 
 def dockerfile_env() -> dict[str, str]:

@@ -11,13 +11,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from odoosh import process, scratch
-from odoosh.backups import restore, verdicts
+from odoosh.backups import archive, restore, verdicts
 from odoosh.backups.commands import BackupError
 from odoosh.backups.production import ProductionBackups, sandbox_backups
 from odoosh.postgres.abandoned import remove_abandoned
@@ -275,3 +276,46 @@ def test_amcheck_finds_a_corrupt_page():
             assert 'heap table "odoo.public.t"' in found.summary and "invalid page in block 3" in found.summary
         finally:
             cluster.destroy()
+
+
+# --------------------------------------------------------------------------- PII rows at the heartbeat
+
+
+def test_pii_rows_are_compared_exactly_only_when_nothing_committed_after_the_heartbeats_counts(pg, fresh_db):
+    """Judged on a live database (pg_xact answers there as in a restored copy): idle, the counts
+    must match and a wrong one fails; once a write commits after the heartbeat, they are not judged."""
+    dsn = pg.dsn(fresh_db)
+    with pg.connect(fresh_db) as conn:
+        conn.execute("CREATE TABLE ir_module_module (name text, state text)")
+        conn.execute("CREATE TABLE res_partner (id serial PRIMARY KEY, name text)")
+        conn.execute("INSERT INTO res_partner (name) SELECT 'p' || n FROM generate_series(1, 5) n")
+    beat = archive.beat(dsn)
+    assert beat.pii_rows == {"res_partner": 5} and beat.snapshot and beat.xid
+    assert archive.newest_heartbeat(dsn) == beat
+
+    idle = restore.pii_rows(dsn, beat)
+    assert idle.passed and idle.details["compared"] and idle.details["committed_since"] == 0
+    tampered = restore.pii_rows(dsn, replace(beat, pii_rows={"res_partner": 6}))
+    assert not tampered.passed and tampered.details["differ"] == {"res_partner": {"heartbeat": 6, "restored": 5}}
+
+    with pg.connect(fresh_db) as conn:
+        conn.execute("INSERT INTO res_partner (name) VALUES ('written after the heartbeat')")
+    writing = restore.pii_rows(dsn, beat)
+    assert writing.passed and not writing.details["compared"] and writing.details["committed_since"] == 1
+    assert "not compared" in writing.summary and writing.details["restored"] == {"res_partner": 6}
+
+
+def test_a_heartbeat_table_of_an_earlier_version_gains_the_snapshot_and_its_old_rows_are_not_judged(pg, fresh_db):
+    dsn = pg.dsn(fresh_db)
+    with pg.connect(fresh_db) as conn:
+        conn.execute("CREATE TABLE ir_module_module (name text, state text)")
+        conn.execute("CREATE SCHEMA odoosh")
+        conn.execute(
+            "CREATE TABLE odoosh.heartbeat (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), pii_rows jsonb NOT NULL)"
+        )
+        conn.execute("""INSERT INTO odoosh.heartbeat (pii_rows) VALUES ('{}')""")
+    old = archive.newest_heartbeat(dsn)
+    assert old.snapshot is None and old.xid is None
+    assert not restore.pii_rows(dsn, old).details["compared"]
+    new = archive.beat(dsn)
+    assert new.snapshot and new.xid and archive.newest_heartbeat(dsn) == new

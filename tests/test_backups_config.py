@@ -181,3 +181,118 @@ def test_queue_max_is_read_as_pgbackrest_reads_it(text, size):
 def test_a_queue_max_that_is_not_a_size_is_refused_naming_the_setting():
     with pytest.raises(BackupConfigError, match="ODOOSH_BACKUP_ARCHIVE_QUEUE_MAX='four gigs'"):
         config.render(replace(CONFIG, archive_push_queue_max="four gigs"))
+
+
+# --------------------------------------------------------------------------- a production on another host
+
+S3_2 = replace(S3, index=2, bucket="odoosh-backups-b")
+REMOTE = replace(
+    CONFIG,
+    repos=(S3, S3_2),
+    pg_host="db.example.com",
+    pg_host_port=8443,
+    pg_host_cert_file="/etc/odoosh/platform.crt",
+    pg_host_key_file="/etc/odoosh/platform.key",
+    pg_host_ca_file="/etc/odoosh/pg-ca.crt",
+)
+
+
+def test_a_remote_production_renders_pgbackrest_tls_client_options():
+    lines = config.render(REMOTE).splitlines()
+    for line in (
+        "pg1-host=db.example.com",
+        "pg1-host-type=tls",
+        "pg1-host-port=8443",
+        "pg1-host-cert-file=/etc/odoosh/platform.crt",
+        "pg1-host-key-file=/etc/odoosh/platform.key",
+        "pg1-host-ca-file=/etc/odoosh/pg-ca.crt",
+        "pg1-path=/srv/pg/data",
+    ):
+        assert line in lines, line
+    assert not any(line.startswith("tls-server") for line in lines)
+
+
+def test_production_hosts_own_configuration_is_its_tls_server_for_the_platform_only():
+    from odoosh.backups.remote import host_config
+
+    server = config.TlsServer(
+        "/etc/pgbackrest/server.crt", "/etc/pgbackrest/server.key", "/etc/pgbackrest/ca.crt", "odoosh-platform"
+    )
+    lines = config.render(host_config(REMOTE, "/etc/pgbackrest", server)).splitlines()
+    for line in (
+        "tls-server-address=*",
+        "tls-server-port=8432",
+        "tls-server-cert-file=/etc/pgbackrest/server.crt",
+        "tls-server-key-file=/etc/pgbackrest/server.key",
+        "tls-server-ca-file=/etc/pgbackrest/ca.crt",
+        "tls-server-auth=odoosh-platform=odoosh",  # this stanza only, for the platform's CN only
+        "repo1-s3-bucket=odoosh-backups",  # archive-push writes to the repositories from there
+        "repo2-s3-bucket=odoosh-backups-b",
+        "pg1-path=/srv/pg/data",
+    ):
+        assert line in lines, line
+    assert not any(line.startswith("pg1-host") for line in lines)
+
+
+def test_a_remote_production_refuses_a_repository_on_the_platforms_disk():
+    with pytest.raises(BackupConfigError, match="ODOOSH_BACKUP_REPO2_TYPE=s3") as refused:
+        config.render(replace(REMOTE, repos=CONFIG.repos))
+    assert "repo2" in str(refused.value) and "ODOOSH_BACKUP_REPO1_TYPE" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("missing", "setting"),
+    [("pg_host_cert_file", "ODOOSH_BACKUP_PG_HOST_CERT_FILE"), ("pg_host_ca_file", "ODOOSH_BACKUP_PG_HOST_CA_FILE")],
+)
+def test_a_remote_production_without_its_certificates_names_the_setting(missing, setting):
+    with pytest.raises(BackupConfigError, match=setting):
+        config.render(replace(REMOTE, **{missing: None}))
+
+
+def test_no_pg_host_settings_for_a_remote_production_names_every_setting_to_add():
+    from odoosh.backups.remote import HOST_SETTINGS, remote_backups
+
+    with pytest.raises(BackupConfigError) as refused:
+        remote_backups("host=db.example.com dbname=odoo", "/srv/state", (S3, S3_2), {})
+    assert all(name in str(refused.value) for name in HOST_SETTINGS.values())
+
+
+WANTED = {"wal_level": "replica", "archive_mode": "on", "archive_timeout": "60"}
+
+
+@pytest.mark.parametrize(
+    ("current", "wrong"),
+    [
+        ({**WANTED, "archive_command": "pgbackrest --stanza=odoosh archive-push %p"}, set()),
+        (
+            {**WANTED, "archive_command": "/usr/bin/pgbackrest --config=/etc/pb.conf --stanza=odoosh archive-push %p"},
+            set(),
+        ),
+        ({**WANTED, "archive_command": "pgbackrest --stanza=other archive-push %p"}, {"archive_command"}),
+        ({**WANTED, "archive_command": "cp %p /mnt/wal/%f"}, {"archive_command"}),
+        (
+            {"wal_level": "minimal", "archive_mode": "off", "archive_timeout": "0", "archive_command": "(disabled)"},
+            {"wal_level", "archive_mode", "archive_timeout", "archive_command"},
+        ),
+        (
+            {**WANTED, "archive_timeout": "300", "archive_command": "pgbackrest --stanza=odoosh archive-push %p"},
+            {"archive_timeout"},
+        ),
+    ],
+)
+def test_remote_archive_settings_are_judged_by_what_they_do(current, wrong):
+    from odoosh.backups.archive import archive_problems
+
+    assert set(archive_problems(current, "odoosh")) == wrong
+
+
+def test_schedules_run_for_a_remote_production_only_with_its_host_settings(monkeypatch):
+    import dagster as dg
+
+    from odoosh_assets.definitions import make_definitions
+
+    monkeypatch.setenv("ODOOSH_PROD_DSN", "host=db.example.com dbname=odoo")
+    monkeypatch.setenv("ODOOSH_BACKUP_PG_HOST", "db.example.com")
+    names = {"backup_heartbeat_every_minute", "daily_full_backup", "weekly_restore_test", "monthly_recovery_drill"}
+    schedules = {s.name: s.default_status for s in make_definitions().schedules if s.name in names}
+    assert schedules == dict.fromkeys(names, dg.DefaultScheduleStatus.RUNNING)

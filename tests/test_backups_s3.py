@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from odoosh.postgres.abandoned import remove_abandoned
 from odoosh.postgres.cluster import Clusters
 from odoosh.sandbox.production import CLUSTER, SyntheticProduction
 from odoosh.sandbox.s3 import S3Endpoint
+from odoosh.tls import SandboxCA
 from tests.sandbox_helpers import processes_under
 
 pytestmark = pytest.mark.cluster
@@ -139,3 +141,31 @@ def test_pgbackrest_refuses_the_double_without_the_sandbox_ca(prod, s3_double):
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert "unable to verify certificate presented by" in str(refused.value)
+
+
+def test_an_untrusted_s3_certificate_fails_in_seconds_naming_the_ca_setting(prod: ProductionBackups, s3_double):
+    """pgBackRest retries a certificate it cannot verify until its I/O timeout (60 s, twice); the
+    platform reads info with a short one first and names the setting, not an "encrypted?" hint."""
+    home = Path(tempfile.mkdtemp(prefix="odoosh-s3-wrongca-"))
+    home.chmod(0o711)
+    try:
+        other = SandboxCA(home / "other-ca")
+        other.ensure()
+        other.directory.chmod(0o711)
+        repos = tuple(
+            replace(r, ca_file=str(other.cert)) if r.index == 1 else r for r in _repositories(home, s3_double)
+        )
+        untrusting = replace(prod, base=replace(prod.base, home=str(home), repos=repos))
+        started = time.monotonic()
+        with pytest.raises(BackupError) as refused:
+            untrusting.backup(1)
+        seconds = time.monotonic() - started
+        report = untrusting.restore_test(1)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    message = str(refused.value)
+    assert refused.value.repo == 1 and repos[0].name in message
+    assert "ODOOSH_BACKUP_REPO1_CA_FILE" in message and str(other.cert) in message, message
+    assert "encrypted" not in message and s3_double.credentials.secret not in message
+    assert seconds < 30, seconds
+    assert not report.passed and "ODOOSH_BACKUP_REPO1_CA_FILE" in report.error

@@ -39,6 +39,7 @@ from tests.compose_files import (
     interpolate,
     load_yaml,
     references,
+    run_container_context,
     volume_mounts,
 )
 
@@ -188,15 +189,50 @@ def test_compose_wires_dagster_services():
     env_vars = launcher["config"]["env_vars"]
     assert len(env_vars) == len(set(env_vars)) and set(env_vars) == set(compose["x-odoosh-env"])
     assert set(services["dagster-daemon"]["environment"]) == set(env_vars)
-    assert set(services["user-code"]["environment"]) == {*env_vars, "DAGSTER_CURRENT_IMAGE"}
+    assert set(services["user-code"]["environment"]) == {
+        *env_vars,
+        "DAGSTER_CURRENT_IMAGE",
+        "DAGSTER_CONTAINER_CONTEXT",
+    }
     assert launcher["config"]["network"] == compose["networks"]["odoosh"]["name"]
     run_mounts = {m.split(":")[1]: m.split(":")[0] for m in launcher["config"]["container_kwargs"]["volumes"]}
-    assert run_mounts == docker_mounts(compose, "user-code")
+    # ...plus the Docker socket (test_compose_gives_run_containers_the_docker_socket_and_its_group)
+    assert {target: source for target, source in run_mounts.items() if target != DOCKER_SOCKET} == docker_mounts(
+        compose, "user-code"
+    )
     # Compute logs are written to $DAGSTER_HOME/storage in the run container and read from there
     # by the webserver, which shows them.
     storage_dir = f"{dockerfile_env()['DAGSTER_HOME']}/storage"
     assert docker_mounts(compose, "dagster-webserver")[storage_dir] == run_mounts[storage_dir]
     assert dockerfile_env()["ODOOSH_STATE_DIR"] in run_mounts
+
+
+def test_compose_gives_run_containers_the_docker_socket_and_its_group():
+    """Preview runs drive `docker compose` (ODOOSH_PREVIEW_RUNTIME=compose): every run container
+    mounts the host's socket (dagster.yaml) and gets its group, which only compose knows (the code
+    server's container context), exactly as the daemon does."""
+    compose = compose_rendered()
+    daemon = compose["services"]["dagster-daemon"]
+    assert compose["x-odoosh-env"]["ODOOSH_PREVIEW_RUNTIME"] == "compose"  # the default needs it
+
+    kwargs = dagster_config()["run_launcher"]["config"]["container_kwargs"]
+    run_mounts = {m.split(":")[1]: m.split(":")[0] for m in kwargs["volumes"]}
+    assert run_mounts[DOCKER_SOCKET] == volume_mounts(daemon)[DOCKER_SOCKET] == DOCKER_SOCKET
+    # dagster.yaml is baked into the image and holds no host's group id...
+    assert "group_add" not in kwargs
+    # ...the code server's container context does, from DOCKER_GID like the daemon's and the
+    # webserver's, and nothing else: the launcher's merge of container_kwargs is shallow, so a
+    # `volumes` here would replace dagster.yaml's.
+    context = run_container_context(compose)
+    assert set(context) == {"docker"} and set(context["docker"]) == {"container_kwargs"}
+    assert context["docker"]["container_kwargs"] == {"group_add": daemon["group_add"]}
+    assert daemon["group_add"] == [FILLED_IN["DOCKER_GID"]]
+    raw = compose_raw()["services"]["user-code"]["environment"]["DAGSTER_CONTAINER_CONTEXT"]
+    assert [(name, op) for name, op, _ in references(raw)] == [("DOCKER_GID", ":?")]
+    env = example_env()
+    del env["DOCKER_GID"]
+    with pytest.raises(MissingVariable, match="DOCKER_GID"):
+        interpolate(raw, env)
 
 
 def docker_mounts(compose: dict, service: str) -> dict[str, str]:

@@ -4,10 +4,21 @@
 from __future__ import annotations
 
 import re
+from email.parser import HeaderParser
+from string import Template
 
 from docker.utils.build import exclude_paths
 
-from tests.compose_files import DOCKERIGNORE, REPO, compose_rendered, dockerfile_commands, dockerfile_env
+from tests.compose_files import (
+    DOCKER_APT_REPOSITORY,
+    DOCKERIGNORE,
+    REPO,
+    compose_rendered,
+    dockerfile_args,
+    dockerfile_commands,
+    dockerfile_env,
+    shell_commands,
+)
 
 
 def test_dockerfile_builds_the_locked_environment_as_non_root():
@@ -51,6 +62,83 @@ def test_dockerfile_builds_the_locked_environment_as_non_root():
     uv_arg = next(c.value[0] for c in commands if c.cmd == "ARG" and c.value[0].startswith("UV_VERSION="))
     dev_uv = re.search(r"^UV_VERSION=(\S+)", (REPO / "dev").read_text(), re.MULTILINE)
     assert dev_uv and uv_arg == f"UV_VERSION={dev_uv[1]}"
+
+
+def apt_installs() -> list[tuple[int, list[str], list[list[str]]]]:
+    """(index, `apt-get install` argv, the whole RUN's commands) of every apt-get install."""
+    found = []
+    for i, command in enumerate(dockerfile_commands()):
+        if command.cmd == "RUN":
+            commands = shell_commands(" ".join(command.value))
+            found += [(i, argv, commands) for argv in commands if argv[:2] == ["apt-get", "install"]]
+    return found
+
+
+def test_dockerfile_keeps_apt_layers_small():
+    installs = apt_installs()
+    assert len(installs) >= 3
+    for _, argv, commands in installs:
+        assert "--no-install-recommends" in argv, argv
+        # the package lists go in the same layer, after the last install
+        last_install = max(n for n, c in enumerate(commands) if c[:2] == ["apt-get", "install"])
+        assert ["rm", "-rf", "/var/lib/apt/lists/*"] in commands[last_install + 1 :], commands
+
+
+def test_dockerfile_installs_the_docker_cli_and_compose_plugin_from_dockers_repository():
+    """Preview runs drive `docker compose up --wait` (odoosh.previews.compose_runtime): the CLI
+    and its Compose v2 plugin from Docker's apt repository, as Docker's install guide for Debian
+    sets it up, trusted with its signing key only, pinned; no engine."""
+    commands = dockerfile_commands()
+    codename = commands[0].value[0].rsplit("-", 1)[1]
+    assert codename == "bookworm"
+
+    # The signing key, downloaded only if its checksum matches, readable by apt's _apt user.
+    (key_index, key), *others = [(i, c) for i, c in enumerate(commands) if c.cmd == "ADD"]
+    assert not others
+    assert key.value[0] == f"{DOCKER_APT_REPOSITORY}/gpg"
+    flags = dict(flag.split("=", 1) for flag in key.flags)
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", flags["--checksum"]), key.flags
+    assert int(flags["--chmod"], 8) & 0o444 == 0o444
+    keyring = key.value[1]
+    assert keyring.startswith("/etc/apt/keyrings/")
+
+    # The source (deb822), which only that key may sign.
+    (source_index, source), *others = [
+        (i, c) for i, c in enumerate(commands) if c.cmd == "COPY" and c.value[-1].startswith("/etc/apt/sources.list.d/")
+    ]
+    assert not others and source.value[-1].endswith(".sources")
+    (heredoc,) = source.heredocs
+    stanza = HeaderParser().parsestr(heredoc.content)
+    assert dict(stanza) == {
+        "Types": "deb",
+        "URIs": DOCKER_APT_REPOSITORY,
+        "Suites": codename,
+        "Components": "stable",
+        "Signed-By": keyring,
+    }
+
+    # The packages, after both, pinned to bookworm builds; never the engine, containerd, buildx
+    # (previews build no images) or Debian's compose v1.
+    args = dockerfile_args()
+    ((install_index, argv, commands_of_run),) = [
+        found for found in apt_installs() if any("docker" in word for word in found[1])
+    ]
+    assert key_index < source_index < install_index
+    packages = dict(word.partition("=")[::2] for word in argv[2:] if not word.startswith("-"))
+    for name in ("docker-ce-cli", "docker-compose-plugin"):
+        version = Template(packages[name]).substitute(args)
+        assert version.endswith(f"~debian.12~{codename}"), f"{name}={version}: not pinned to a bookworm build"
+    assert Template(packages["docker-ce-cli"]).substitute(args).startswith("5:")  # Docker CE's epoch
+    for package in ("docker-ce", "docker.io", "containerd.io", "docker-buildx-plugin", "docker-compose"):
+        assert package not in packages, package
+    # git: the preview build fetches the PR's code with it (odoosh.previews.code).
+    assert "git" in packages
+    # The build fails here, not in a preview run, if the plugin is missing.
+    assert ["docker", "compose", "version"] in commands_of_run
+
+    # Installed as root, before the image drops to its unprivileged user.
+    user_index = max(i for i, c in enumerate(commands) if c.cmd == "USER")
+    assert install_index < user_index
 
 
 def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context(tmp_path):

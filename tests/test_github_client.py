@@ -76,19 +76,22 @@ def test_deployments_and_their_statuses(double):
         double.push(1, sha(2))
         second = github.create_deployment(sha(2), "pr-1", "preview of #1")
         github.set_deployment_status(second["id"], "success", environment_url="https://pr-1.localhost:8443/")
+        # A transient environment: GitHub's auto_inactive leaves the first deployment as it was.
+        assert github.deployment_statuses(first["id"])[0]["state"] == "success"
         github.set_deployment_status(second["id"], "inactive")
         assert [d["id"] for d in github.deployments("pr-1")] == [second["id"], first["id"]]
         github.set_commit_status(sha(2), "success", context="odoosh/preview", description="smoke passed")
         with pytest.raises(GitHubError, match="422"):
             github.create_deployment("f" * 40, "pr-1", "an unknown commit")
-        assert [s["state"] for s in github.deployment_statuses(first["id"])] == ["inactive", "success", "in_progress"]
         third = github.create_deployment(sha(2), "pr-1", "preview of #1")
         github.set_deployment_status(third["id"], "failure", description="smoke failed")
-        assert github.deactivate_environment("pr-1") == 1  # the others are inactive already
+        assert github.deactivate_environment("pr-1", keep=third["id"]) == 1  # the first; the second is inactive
+        assert [s["state"] for s in github.deployment_statuses(first["id"])] == ["inactive", "success", "in_progress"]
+        assert github.deactivate_environment("pr-1") == 1  # the third; the others are inactive already
         assert github.deactivate_environment("pr-1") == 0
     states = {d["id"]: [s["state"] for s in d["statuses"]] for d in double.deployments("pr-1")}
     assert states[third["id"]] == ["failure", "inactive"]
-    assert states[first["id"]] == ["in_progress", "success", "inactive"]  # GitHub's auto_inactive
+    assert states[first["id"]] == ["in_progress", "success", "inactive"]
     assert states[second["id"]] == ["success", "inactive"]
     assert double.deployments("pr-1")[0]["statuses"][1]["environment_url"] == "https://pr-1.localhost:8443/"
     assert double.commit_statuses()[0]["context"] == "odoosh/preview"

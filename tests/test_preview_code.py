@@ -15,6 +15,7 @@ from odoosh.previews.code import CodeFetchError, code_root, fetch_code, prune_co
 from odoosh.previews.database import build_preview_database
 from odoosh.previews.environment import Previews
 from odoosh.previews.proxy import PreviewProxy
+from odoosh.previews.runtime import SandboxRuntime
 from tests import odoo16_tables
 
 pytestmark = pytest.mark.servers
@@ -166,7 +167,7 @@ def listed_modules(page: str) -> list[tuple[str, str]]:
 def test_a_push_changes_what_the_preview_serves(tmp_path, repo, pg, staging_db):
     state = tmp_path / "state"
     proxy = PreviewProxy(state)
-    previews = Previews(state, OdooRuntime(state), proxy, pg.databases)
+    previews = Previews(state, SandboxRuntime(OdooRuntime(state), proxy), pg.databases)
     try:
         first = repo.commit({"preview_demo/__manifest__.py": manifest("16.0.1.0.0")})
         database = build_preview_database(

@@ -102,10 +102,13 @@ def test_project_runs_the_pr_code_on_the_preview_database_and_mails_the_catcher(
     assert "--database=odoosh_pr_7" in odoo["command"] and "--db-filter=^odoosh_pr_7$" in odoo["command"]
     assert {"--smtp=mailpit", "--smtp-port=1025"} <= set(odoo["command"])
     assert "--addons-path=/mnt/extra-addons,/mnt/extra-addons/vendor" in odoo["command"]
-    # Mailpit is on the platform's network (compose/docker-compose.yml).
+    # The PR's code meets Mailpit on a network of its own: no other service of the platform
+    # (webserver, code server, Dagster's database) is on it.
     platform = compose_raw()
-    assert "mailpit" in platform["services"] and "odoosh" in platform["services"]["mailpit"]["networks"]
-    assert compose["networks"]["odoosh"] == {"name": platform["networks"]["odoosh"]["name"], "external": True}
+    assert set(odoo["networks"]) == {"previews", "traefik"}
+    assert compose["networks"]["previews"] == {"name": platform["networks"]["previews"]["name"], "external": True}
+    on_previews = {name for name, service in platform["services"].items() if "previews" in service.get("networks", [])}
+    assert on_previews == {"mailpit"}
     assert odoo["environment"] == {
         "HOST": "staging-db.internal",
         "PORT": "5432",
@@ -132,15 +135,23 @@ def test_the_password_is_required_and_never_written(project):
         if SECRET_NAME.search(name):
             assert op == ":?", f"secret {name} must be required, without a default"
     assert command_env("s3cret", {"PATH": "/usr/bin"}) == {"PATH": "/usr/bin", PASSWORD_VARIABLE: "s3cret"}
-    assert project.up_command()[:6] == [
+    assert project.up_command() == [
         "docker",
         "compose",
-        "--project-directory",
-        str(project.directory),
         "--project-name",
         "odoo-pr-7",
+        "--project-directory",
+        str(project.directory),
+        "--file",
+        str(project.compose_file),
+        "--env-file",
+        str(project.env_file),
+        "up",
+        "--detach",
+        "--wait",
+        "--remove-orphans",
     ]
-    assert project.down_command()[-2:] == ["down", "--remove-orphans"]
+    assert project.down_command()[-3:] == ["down", "--volumes", "--remove-orphans"]
 
 
 @pytest.mark.parametrize(

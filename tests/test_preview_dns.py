@@ -18,6 +18,7 @@ from odoosh.odoo.runtime import OdooRuntime
 from odoosh.previews.dns import DnsError, DnsSettings, PreviewDns
 from odoosh.previews.environment import Previews, TeardownError
 from odoosh.previews.proxy import PreviewProxy
+from odoosh.previews.runtime import SandboxRuntime
 from odoosh.sandbox.dns_double import DnsDouble, _json
 from odoosh.tls import SandboxCA
 
@@ -207,7 +208,7 @@ def test_the_double_runs_as_a_server_of_its_own(tmp_path, ca):
 def test_teardown_deletes_the_record_and_survives_a_dns_failure(tmp_path, double, settings, pg):
     """Teardown runs every step even when DNS fails, says what failed, and a second run finishes."""
     dns = PreviewDns(settings)
-    previews = Previews(tmp_path, OdooRuntime(tmp_path), PreviewProxy(tmp_path), pg.databases, dns=dns)
+    previews = Previews(tmp_path, SandboxRuntime(OdooRuntime(tmp_path), PreviewProxy(tmp_path)), pg.databases, dns=dns)
     dns.ensure_record(12)
     pg.databases.create("odoosh_pr_12")
     double.fail_next("DELETE", 503)

@@ -308,3 +308,42 @@ def test_a_build_request_names_a_commit_git_can_fetch(harness, double, tmp_path)
     subprocess.run([*fetch, build.tags[previews.TAG_SHA]], check=True)
     subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", build.tags[previews.TAG_SHA]], check=True)
     assert "16.0.2.0.0" in (clone / "preview_addon" / "__manifest__.py").read_text()
+
+
+def report_environment(harness, key: str, commit: str, published: bool) -> None:
+    """The materialisation a `preview_build` run records (odoosh_assets/previews.py)."""
+    harness.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            previews.ENVIRONMENT_ASSET, partition=key, metadata={"commit": commit, "published": published}
+        )
+    )
+
+
+def test_a_preview_built_before_the_cursor_was_saved_is_not_rebuilt(harness, double):
+    """`./dev build` builds the demo's preview in process and saves no cursor: the daemon's first
+    tick finds the partition and its published commit, and builds nothing until a push."""
+    double.open_pull(sha(1))
+    double.open_pull(sha(2))
+    first = harness.tick()
+    assert sorted(b.partition_key for b in builds(first)) == ["pr-1", "pr-2"]
+    report_environment(harness, "pr-1", sha(1), published=True)
+    report_environment(harness, "pr-2", sha(2), published=False)  # its smoke gate failed
+    harness.cursor = None  # the cursor of that tick was never saved
+    daemon = harness.tick()
+    assert [b.partition_key for b in builds(daemon)] == ["pr-2"], "only the one that was not published"
+    assert harness.state()["pulls"]["1"]["preview"]["sha"] == sha(1)
+    assert sorted(harness.partitions()) == ["pr-1", "pr-2"]
+    assert builds(harness.tick()) == []
+    double.push(1, sha(3))
+    [rebuild] = builds(harness.tick())
+    assert (rebuild.partition_key, rebuild.tags[previews.TAG_SHA]) == ("pr-1", sha(3))
+
+
+def test_an_adopted_preview_at_an_older_commit_is_rebuilt(harness, double):
+    double.open_pull(sha(1))
+    harness.tick()
+    report_environment(harness, "pr-1", sha(1), published=True)
+    double.push(1, sha(2))  # pushed while the cursor was lost
+    harness.cursor = None
+    [build] = builds(harness.tick())
+    assert build.tags[previews.TAG_SHA] == sha(2)

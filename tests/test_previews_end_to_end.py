@@ -280,8 +280,11 @@ def test_a_pull_request_gets_a_preview_rebuilt_on_push_and_torn_down_on_close(pl
     again = platform.comment(number)
     assert again["created_at"] == comment["created_at"], "updated in place, not posted again"
     assert second[:7] in again["body"] and first[:7] not in again["body"]
-    newest = github.deployments(f"pr-{number}")[-1]
+    earlier, newest = github.deployments(f"pr-{number}")
     assert (newest["sha"], newest["statuses"][-1]["state"]) == (second, "success")
+    # GitHub's auto_inactive skips transient environments: the platform marks the earlier one.
+    assert [s["state"] for s in earlier["statuses"]] == ["in_progress", "success", "inactive"]
+    assert earlier["statuses"][-1]["description"] == f"superseded by {second[:12]}"
 
     # Closed: everything goes, then the partition.
     github.close(number)
@@ -316,23 +319,33 @@ def test_a_merged_pull_request_is_torn_down_after_the_ttl(platform):
     assert set(platform.last_states(number)) == {"inactive"}
 
 
-def test_a_pull_request_whose_smoke_fails_gets_no_url(platform, monkeypatch):
+def test_a_pull_request_whose_smoke_fails_gets_no_url_and_is_stopped(platform, monkeypatch):
     github = platform.github
+    number = github.open_pull(platform.origin.commit({"shop_fine": "16.0.1.0.0"}), head_ref="broken")
+    assert platform.tick_and_run(BUILD_JOB).success
     monkeypatch.setenv("ODOOSH_REQUIRED_MODULES", "base,web,mail,module_nobody_installed")
-    number = github.open_pull(platform.origin.commit({"shop_broken": "16.0.1.0.0"}), head_ref="broken")
+    github.push(number, platform.origin.commit({"shop_broken": "16.0.1.0.0"}))
     failed = platform.tick_and_run(BUILD_JOB)
     assert not failed.success
     assert checks(failed)["smoke_modules"] is False and checks(failed)["smoke_http"] is True
     body = platform.comment(number)["body"]
     assert "no preview" in body and "module\\_nobody\\_installed" in body
-    assert "https://" not in body
-    [deployment] = github.deployments(f"pr-{number}")
-    assert deployment["statuses"][-1]["state"] == "failure"
-    assert not deployment["statuses"][-1].get("environment_url")
+    assert "https://" not in body and "The preview was stopped" in body
+    # Nothing unpublished keeps running; the database and Odoo's log stay, for whoever debugs it.
+    odoo = OdooRuntime(platform.state).environment(f"pr-{number}")
+    assert not odoo.is_running()
+    assert f"pr-{number}" not in platform.proxy().routes()
+    assert platform.staging_server().exists(f"odoosh_pr_{number}")
+    assert odoo.log_file.is_file()
+    published, broken = github.deployments(f"pr-{number}")
+    assert broken["statuses"][-1]["state"] == "failure"
+    assert not broken["statuses"][-1].get("environment_url")
+    assert published["statuses"][-1]["state"] == "inactive", "what it replaced no longer runs"
     github.close(number)
     monkeypatch.delenv("ODOOSH_REQUIRED_MODULES")
     assert platform.tick_and_run(TEARDOWN_JOB).success
     platform.tick()
+    assert not platform.staging_server().exists(f"odoosh_pr_{number}")
 
 
 def test_a_malicious_branch_name_changes_nothing(platform):

@@ -4,7 +4,10 @@ archived WAL of each repository with its age.
 The heartbeat is a row the platform writes every minute into a table of its own (schema
 `odoosh`, never an Odoo table), with the PII tables' row counts in the same transaction: an idle
 database still produces WAL, so its RPO is proven, and a restored copy shows how far replay
-reached and what production held at that moment.
+reached and what production held at that moment. The row also holds that transaction's
+snapshot (the counts are read in it, REPEATABLE READ) and its own transaction id: a restored
+copy can then tell whether any other transaction committed after the counts were read, i.e.
+whether its own counts must equal them (`restore.pii_rows`).
 """
 
 from __future__ import annotations
@@ -62,16 +65,61 @@ def configure(conn: psycopg.Connection, config: BackupConfig) -> list[str]:
     return [name for name in changed if name in ("wal_level", "archive_mode")]
 
 
-def require_settings(conn: psycopg.Connection, config: BackupConfig) -> None:
-    """For a production the platform does not run: say what its DBA must set."""
-    current = current_settings(conn)
-    wrong = {n: v for n, v in wanted_settings(config).items() if current.get(n) != v}
-    if wrong:
-        lines = ", ".join(f"{n} = {v!r} (now {current.get(n)!r})" for n, v in wrong.items())
-        raise BackupError(
-            f"Production does not archive through pgBackRest: set {lines} in its postgresql.conf and "
-            "restart it (README, Backups)."
+def required_lines(stanza: str) -> dict[str, str]:
+    """What a production the platform does not run must have in its postgresql.conf (its
+    pgbackrest.conf is then the default /etc/pgbackrest/pgbackrest.conf, or add --config=)."""
+    return {
+        "wal_level": "replica",
+        "archive_mode": "on",
+        "archive_command": shlex.join(["pgbackrest", f"--stanza={stanza}", "archive-push"]) + " %p",
+        "archive_timeout": str(ARCHIVE_TIMEOUT_S),
+    }
+
+
+def archive_problems(current: dict[str, str], stanza: str) -> dict[str, str]:
+    """The settings (of `current_settings`) that keep production from archiving through
+    pgBackRest within the RPO, each with what is wrong."""
+    problems = {}
+    if current.get("wal_level") not in ("replica", "logical"):
+        problems["wal_level"] = f"is {current.get('wal_level')!r}"
+    if current.get("archive_mode") not in ("on", "always"):
+        problems["archive_mode"] = f"is {current.get('archive_mode')!r}"
+    try:
+        words = shlex.split(current.get("archive_command") or "")
+    except ValueError:
+        words = []
+    runs_pgbackrest = bool(words) and words[0].rsplit("/", 1)[-1] == "pgbackrest"
+    if not (runs_pgbackrest and "archive-push" in words and "%p" in words and f"--stanza={stanza}" in words):
+        problems["archive_command"] = (
+            f"is {current.get('archive_command')!r}, not pgBackRest's archive-push of stanza {stanza}"
         )
+    timeout = current.get("archive_timeout") or "0"
+    if not timeout.isdigit() or not 0 < int(timeout) <= ARCHIVE_TIMEOUT_S:
+        problems["archive_timeout"] = f"is {timeout!r} s, not 1 to {ARCHIVE_TIMEOUT_S}"
+    return problems
+
+
+def require_settings(conn: psycopg.Connection, stanza: str, where: str = "production") -> dict[str, str]:
+    """For a production the platform does not run (and cannot restart): its archive settings, or
+    an error naming the exact postgresql.conf lines its DBA must set."""
+    current = current_settings(conn)
+    problems = archive_problems(current, stanza)
+    if problems:
+        wanted = required_lines(stanza)
+        lines = "\n".join(f"    {name} = {_conf_value(wanted[name])}" for name in problems)
+        raise BackupError(
+            f"{where} does not archive WAL through pgBackRest: "
+            + "; ".join(f"{name} {why}" for name, why in problems.items())
+            + f". Its DBA must set, in its postgresql.conf:\n{lines}\nthen restart PostgreSQL (archive_mode and "
+            "wal_level take effect only then; add --config=<file> to archive_command if its pgbackrest.conf is "
+            "not /etc/pgbackrest/pgbackrest.conf). README, Backups: a production on another host."
+        )
+    return current
+
+
+def _conf_value(value: str) -> str:
+    """A postgresql.conf string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------- heartbeat
@@ -82,26 +130,37 @@ class Heartbeat:
     id: int
     at: datetime
     pii_rows: dict[str, int]
+    snapshot: str | None = None  # pg_snapshot the counts were read in ("xmin:xmax:xip,..."); None: older rows
+    xid: int | None = None  # the heartbeat's own transaction
 
 
 def beat(dsn: str) -> Heartbeat:
-    """Write a heartbeat (creating its table on first use) with the PII tables' row counts."""
+    """Write a heartbeat (creating its table on first use) with the PII tables' row counts, read
+    in the snapshot it records."""
+    table = sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(TABLE))
     with connect(dsn) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
         conn.execute(
             sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} (id bigserial PRIMARY KEY, "
-                "at timestamptz NOT NULL DEFAULT clock_timestamp(), pii_rows jsonb NOT NULL)"
-            ).format(sql.Identifier(SCHEMA), sql.Identifier(TABLE))
+                "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, "
+                "at timestamptz NOT NULL DEFAULT clock_timestamp(), pii_rows jsonb NOT NULL, "
+                "snapshot pg_snapshot, xid xid8)"
+            ).format(table)
         )
+        if "xid" not in _columns(conn):  # a table of an earlier version: an exclusive lock, once
+            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN snapshot pg_snapshot, ADD COLUMN xid xid8").format(table))
+        conn.commit()
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for every count
+        snapshot = conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
         rows = statistics(conn).pii_rows
         row = conn.execute(
-            sql.SQL("INSERT INTO {}.{} (pii_rows) VALUES (%s) RETURNING id, at").format(
-                sql.Identifier(SCHEMA), sql.Identifier(TABLE)
-            ),
-            (json.dumps(rows),),
+            sql.SQL(
+                "INSERT INTO {} (pii_rows, snapshot, xid) VALUES (%s, %s::pg_snapshot, pg_current_xact_id()) "
+                "RETURNING id, at, xid::text::bigint"
+            ).format(table),
+            (json.dumps(rows), snapshot),
         ).fetchone()
-    return Heartbeat(row[0], row[1], rows)
+    return Heartbeat(row[0], row[1], rows, snapshot, row[2])
 
 
 def newest_heartbeat(dsn: str) -> Heartbeat | None:
@@ -109,12 +168,22 @@ def newest_heartbeat(dsn: str) -> Heartbeat | None:
         exists = conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.{TABLE}",)).fetchone()[0]
         if exists is None:
             return None
+        table = sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(TABLE))
+        recorded = sql.SQL("snapshot::text, xid::text::bigint" if "xid" in _columns(conn) else "NULL, NULL")
         row = conn.execute(
-            sql.SQL("SELECT id, at, pii_rows FROM {}.{} ORDER BY id DESC LIMIT 1").format(
-                sql.Identifier(SCHEMA), sql.Identifier(TABLE)
-            )
+            sql.SQL("SELECT id, at, pii_rows, {} FROM {} ORDER BY id DESC LIMIT 1").format(recorded, table)
         ).fetchone()
-    return Heartbeat(row[0], row[1], row[2]) if row else None
+    return Heartbeat(*row) if row else None
+
+
+def _columns(conn: psycopg.Connection) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (f"{SCHEMA}.{TABLE}",),
+        )
+    }
 
 
 def switch_wal(dsn: str) -> str:

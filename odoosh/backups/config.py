@@ -19,6 +19,11 @@ PGBACKREST = "/usr/bin/pgbackrest"  # absolute: the server user's PATH may not h
 DEFAULT_STANZA = "odoosh"
 CONFIG_NAME = "pgbackrest.conf"
 REPO_TYPES = ("posix", "s3")
+DEFAULT_TLS_PORT = 8432  # pgbackrest server's
+# pgBackRest retries a failed S3 request until its io-timeout (60 s) ends, even a certificate it
+# cannot verify; the metadata commands every operation starts with (info, repo-ls) get a short one,
+# so a repository that cannot work is reported in seconds.
+PROBE_IO_TIMEOUT_S = 10
 
 
 class BackupConfigError(RuntimeError):
@@ -90,6 +95,19 @@ class Repository:
 
 
 @dataclass(frozen=True)
+class TlsServer:
+    """`pgbackrest server` on production's host: what the platform (the client whose certificate
+    has CN `client_cn`, signed by `ca_file`) reaches through pg1-host-type=tls."""
+
+    cert_file: str
+    key_file: str
+    ca_file: str  # signs the clients' certificates
+    client_cn: str
+    address: str = "*"
+    port: int = DEFAULT_TLS_PORT
+
+
+@dataclass(frozen=True)
 class BackupConfig:
     """Everything pgbackrest.conf says: the stanza, how to reach the cluster, the repositories."""
 
@@ -100,13 +118,14 @@ class BackupConfig:
     repos: tuple[Repository, ...]
     pg_socket_path: str | None = None
     pg_user: str = "odoosh"
-    # Production on another host: pgBackRest's TLS server (pg_host_type "tls") or SSH.
+    # Production on another host, reached through its `pgbackrest server` (pg1-host-type=tls):
+    # the platform's client certificate and key, and the CA that signs the server's certificate.
     pg_host: str | None = None
-    pg_host_type: str = "tls"
-    pg_host_user: str = "postgres"
+    pg_host_port: int = DEFAULT_TLS_PORT
     pg_host_ca_file: str | None = None
     pg_host_cert_file: str | None = None
     pg_host_key_file: str | None = None
+    tls_server: TlsServer | None = None  # the configuration of production's host itself
     process_max: int = 2
     compress_level: int = 1
     # Bounds pg_wal while a repository is unreachable: past it, WAL is dropped (PITR gap) rather than
@@ -125,6 +144,31 @@ class BackupConfig:
 
     def secrets(self) -> list[str]:
         return [s for repo in self.repos for s in repo.secrets()]
+
+    def validate(self) -> None:
+        for repo in self.repos:
+            repo.validate()
+        if not self.pg_host:
+            return
+        missing = [
+            f"ODOOSH_BACKUP_PG_HOST_{name.upper()}"
+            for name in ("cert_file", "key_file", "ca_file")
+            if not getattr(self, f"pg_host_{name}")
+        ]
+        if missing:
+            raise BackupConfigError(
+                f"Production's host {self.pg_host} is reached through its pgBackRest TLS server, which needs the "
+                f"platform's client certificate, its key and the CA of the server's certificate: set {', '.join(missing)}."
+            )
+        local = [repo for repo in self.repos if repo.type != "s3"]
+        if local:
+            names = ", ".join(f"ODOOSH_BACKUP_REPO{r.index}_TYPE=s3" for r in local)
+            raise BackupConfigError(
+                f"Production runs on another host ({self.pg_host}), and its archive_command pushes WAL to every "
+                f"repository from there, so each must be an S3 bucket both hosts reach; "
+                f"{', '.join(r.name for r in local)} is a directory of the platform: set {names} with its _BUCKET, "
+                "_ENDPOINT, _REGION, _KEY and _SECRET (README, Backups: a production on another host)."
+            )
 
 
 def render(config: BackupConfig) -> str:
@@ -146,8 +190,17 @@ def render(config: BackupConfig) -> str:
     if config.archive_push_queue_max:
         size_bytes(config.archive_push_queue_max)  # a clear error before pgBackRest's
         glob["archive-push-queue-max"] = config.archive_push_queue_max
+    config.validate()
+    if server := config.tls_server:
+        glob |= {
+            "tls-server-address": server.address,
+            "tls-server-port": server.port,
+            "tls-server-cert-file": server.cert_file,
+            "tls-server-key-file": server.key_file,
+            "tls-server-ca-file": server.ca_file,
+            "tls-server-auth": f"{server.client_cn}={config.stanza}",
+        }
     for repo in config.repos:
-        repo.validate()
         n = f"repo{repo.index}"
         glob[f"{n}-path"] = repo.path
         glob[f"{n}-retention-full-type"] = "time"
@@ -168,11 +221,7 @@ def render(config: BackupConfig) -> str:
     if config.pg_socket_path:
         stanza["pg1-socket-path"] = config.pg_socket_path
     if config.pg_host:
-        stanza |= {
-            "pg1-host": config.pg_host,
-            "pg1-host-type": config.pg_host_type,
-            "pg1-host-user": config.pg_host_user,
-        }
+        stanza |= {"pg1-host": config.pg_host, "pg1-host-type": "tls", "pg1-host-port": config.pg_host_port}
         for option, value in (
             ("pg1-host-ca-file", config.pg_host_ca_file),
             ("pg1-host-cert-file", config.pg_host_cert_file),

@@ -2,8 +2,9 @@
 
 In the sandbox the platform runs production's cluster itself, so it configures archiving on
 it (ALTER SYSTEM, a restart when archive_mode changes) and reads the cluster's current port
-before each command; a production on another host is reached through `pg1-host` and must
-already archive through pgBackRest (its DBA sets what `require_settings` names).
+before each command; a production on another host (odoosh.backups.remote) is reached through
+its host's pgBackRest TLS server (`pg1-host`) and must already archive through pgBackRest (its
+DBA sets what `archive.require_settings` names). Restores always happen on the platform.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from odoosh.postgres.cluster import Clusters, PostgresCluster
 Log = Callable[[str], None]
 SANDBOX_LABELS = {1: "region-a", 2: "region-b"}
 STANZA_MISSING = {1, 3}  # info's repo status: missing stanza path / data
+UNREADABLE = 99  # info's repo status: it could not read the repository (unreachable, refused, untrusted)
 ARCHIVE_WAIT_S = 60
 
 
@@ -78,6 +80,19 @@ class ProductionBackups:
     def pgbackrest(self) -> PgBackRest:
         return PgBackRest(self.config)
 
+    @property
+    def remote(self) -> bool:
+        return bool(self.base.pg_host)
+
+    @property
+    def restorer(self) -> PgBackRest:
+        """pgBackRest for restores, which run on the platform: for a production on another host, a
+        configuration of its own without pg1-host (2.45's restore refuses to run where pg1-host is
+        set: error 072), which the restored copy's restore_command (archive-get) reads too."""
+        if not self.remote:
+            return self.pgbackrest
+        return PgBackRest(replace(self.config, pg_host=None, home=str(Path(self.base.home) / "restore")))
+
     # ---- archiving
 
     def ensure_archiving(self) -> dict[str, str]:
@@ -88,7 +103,7 @@ class ProductionBackups:
             if self.cluster is not None:
                 restart = archive.configure(conn, config)
             else:
-                archive.require_settings(conn, config)
+                archive.require_settings(conn, config.stanza, f"Production (host {config.pg_host})")
                 restart = []
             system_id = conn.execute("SELECT system_identifier FROM pg_control_system()").fetchone()[0]
         if restart:
@@ -109,6 +124,11 @@ class ProductionBackups:
                     "051",
                     status.repo,
                 )
+        down = [status.repo for status in info.repos.values() if status.code == UNREADABLE]
+        if self.remote and not down:
+            pgbackrest.check()  # its archive_command, run on its host, reaches every repository
+        elif self.remote:
+            self.log(f"pgbackrest check skipped: repo{', repo'.join(map(str, down))} unreachable (see the WARN check)")
         with connect(self.dsn) as conn:
             return archive.current_settings(conn)
 
@@ -136,8 +156,17 @@ class ProductionBackups:
 
     # ---- backups
 
+    def usable(self, repo: int, command: str) -> StanzaInfo:
+        """`info`, or the error `command` on `repo` would end with if info could not read it: in
+        seconds rather than after pgBackRest's retries (an untrusted certificate, a refused key)."""
+        info = parse(self.pgbackrest.info())
+        status = info.repos.get(repo)
+        if status is not None and status.code == UNREADABLE:
+            raise self.pgbackrest.status_error(command, repo, status.message)
+        return info
+
     def backup(self, repo: int, type: str = "full") -> BackupSet:
-        before = {b.label for b in parse(self.pgbackrest.info()).backups}
+        before = {b.label for b in self.usable(repo, "backup").backups}
         self.log(f"pgbackrest backup --type={type} to {self.config.repo(repo).name}")
         self.pgbackrest.backup(repo, type)
         info = parse(self.pgbackrest.info())
@@ -161,8 +190,12 @@ class ProductionBackups:
     def restore_test(
         self, repo: int, target: datetime | None = None, hook: restore.Hook = lambda moment: None
     ) -> restore.RestoreReport:
+        try:
+            self.usable(repo, "restore")
+        except BackupError as exc:
+            return restore.RestoreReport(repo, restore.target_text(target), error=str(exc))
         return restore.restore_test(
-            self.pgbackrest,
+            self.restorer,
             self.work_dir,
             repo,
             target=target,
@@ -182,7 +215,7 @@ class ProductionBackups:
         validate_environment_name(name)  # it becomes an Odoo environment too
         forbidden = [self.cluster.root] if self.cluster else []
         return restore.recover_copy(
-            self.pgbackrest,
+            self.restorer,
             self.copies.existing(name).root,
             repo,
             target,

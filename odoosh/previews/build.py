@@ -5,6 +5,11 @@ fetch and start behind the proxy -> smoke gate -> publish. GitHub hears of every
 through `PreviewPublisher`: `building` first, `published` only once every smoke probe passed,
 otherwise `failed` with the step that failed and no URL. A step that fails raises BuildFailed
 after the PR says so; the assets turn it into the run's failure.
+
+A preview that started but failed its smoke gate (or whose probes crashed) is stopped and taken
+off the proxy before the PR hears of it: nothing unpublished keeps running. Its database is
+kept (dropped by the next build or the teardown): it is the scrubbed copy the failing Odoo ran
+on, which is what a developer debugging the failure looks at, next to Odoo's log.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,15 +31,16 @@ from odoosh.postgres import connect
 from odoosh.postgres.admin import DatabaseServer
 from odoosh.previews.code import fetch_code
 from odoosh.previews.comment import SmokeLine
-from odoosh.previews.database import PreviewDatabase, build_preview_database
+from odoosh.previews.database import PreviewDatabase, build_preview_database, preview_database_name
 from odoosh.previews.dns import DnsRecord
 from odoosh.previews.environment import PreviewEnvironment, Previews
 from odoosh.previews.github import GitHubError
-from odoosh.previews.names import preview_hosts, preview_name
+from odoosh.previews.names import preview_name
 from odoosh.previews.publish import PreviewPublisher
 
 Log = Callable[[str], None]
 ENVIRONMENT = "previews"  # the section of the environments file previews follow
+EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 class BuildFailed(RuntimeError):
@@ -71,8 +78,8 @@ class PreviewBuild:
 
     @property
     def url(self) -> str:
-        """The URL the preview will have (the proxy's, for its last host name)."""
-        return self.previews.proxy.url(preview_hosts(self.request.number, self.previews.domain)[-1])
+        """The URL the preview will have (the runtime's: the proxy's, or Traefik's)."""
+        return self.previews.url(self.request.number)
 
     # ---- steps
 
@@ -132,45 +139,61 @@ class PreviewBuild:
                 token=token if self.request.secrets else None,
                 log=self.log,
             )
-        with self._step("start", "start"):
+        with self._step("start", "start", stop=True):
             options = {"smtp_server": smtp_host, "smtp_port": smtp_port, "max_cron_threads": 0}
             return self.previews.start(n, dsn, code, options=options, log=self.log)
 
     def smoke(self, environment: PreviewEnvironment, dsn: str, required_modules: list[str]) -> list[ProbeResult]:
-        """The foundation's four probes; HTTP goes to the preview's HTTPS URL through the proxy,
-        verifying the sandbox CA, as a user's browser reaches it."""
-        odoo = self.previews.runtime.environment(self.name)
-        with self.phases("smoke"), self.previews.proxy.client() as client:
-            return [
+        """The foundation's four probes; HTTP goes to the preview's HTTPS URL through the
+        runtime's client, verifying the certificate, as a user's browser reaches it. Odoo's log
+        is read last, so it covers the probes' requests."""
+        runtime = self.previews.runtime
+        with self._step("smoke", "smoke", stop=True), runtime.client() as client:
+            results = [
                 smoke.http_health(environment.url, get=_getter(client)),
                 smoke.users_exist(dsn),
                 smoke.modules_installed(dsn, required_modules),
-                smoke.log_clean(odoo.log_file, odoo.started_at),
             ]
+            log_file, since = runtime.odoo_log(self.request.number)
+            return [*results, smoke.log_clean(log_file, since or EPOCH)]
 
     def publish(self, environment: PreviewEnvironment, results: list[ProbeResult], seconds: float) -> bool:
         """The URL on the PR if every probe passed (True); otherwise the failure and no URL."""
         lines = smoke_lines(results)
         n, sha = self.request.number, self.request.sha
         failed = [r for r in results if not r.passed]
+        note = self.stop_unpublished() if failed else None
         with self._step("publish", "publish"):
             if failed:
                 error = "; ".join(f"{r.name}: {r.summary}" for r in failed)
-                self.publisher.failed(n, sha, "smoke", error, lines, seconds)
+                self.publisher.failed(n, sha, "smoke", error, lines, seconds, note=note, superseded=True)
                 return False
             self.publisher.published(n, sha, environment.url, lines, seconds)
             return True
 
-    def fail(self, step: str, message: str, seconds: float | None = None) -> None:
+    def stop_unpublished(self) -> str:
+        """Stop the preview that failed its gate (Odoo and its route); what the PR is told of it."""
+        n = self.request.number
+        database = preview_database_name(n)
+        try:
+            self.previews.runtime.stop(n, log=self.log)
+        except Exception as exc:  # the teardown tries again; the PR and the run log say so
+            message = " ".join(str(exc).split())
+            self.log(f"the failed preview {self.name} could not be stopped: {message}")
+            return f"The preview could not be stopped ({message}); the PR's teardown will retry."
+        return f"The preview was stopped; its database {database} is kept until the next push or the PR's close."
+
+    def fail(self, step: str, message: str, seconds: float | None = None, note: str | None = None) -> None:
         """Tell the PR that `step` failed (no URL); a GitHub failure here is only logged."""
         try:
-            self.publisher.failed(self.request.number, self.request.sha, step, message, seconds=seconds)
+            self.publisher.failed(self.request.number, self.request.sha, step, message, seconds=seconds, note=note)
         except GitHubError as exc:
             self.log(f"could not tell the PR that {step} failed: {exc.reason}")
 
     @contextlib.contextmanager
-    def _step(self, phase: str, step: str) -> Iterator[None]:
-        """Time `phase`; any failure in it is told to the PR and raised as BuildFailed."""
+    def _step(self, phase: str, step: str, *, stop: bool = False) -> Iterator[None]:
+        """Time `phase`; any failure in it is told to the PR and raised as BuildFailed (`stop`:
+        after stopping the preview, which has started)."""
         started = time.monotonic()
         try:
             with self.phases(phase):
@@ -178,10 +201,13 @@ class PreviewBuild:
         except BuildFailed:
             raise
         except GitHubError as exc:  # GitHub cannot hear of its own failure
+            if stop:
+                self.stop_unpublished()
             raise BuildFailed(step, exc.reason) from None
         except Exception as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
-            self.fail(step, message, seconds=time.monotonic() - started)
+            note = self.stop_unpublished() if stop else None
+            self.fail(step, message, seconds=time.monotonic() - started, note=note)
             raise BuildFailed(step, message) from exc
 
 

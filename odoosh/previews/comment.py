@@ -108,8 +108,10 @@ def failure_body(
     seconds: float | None = None,
     *,
     branch: str | None = None,
+    note: str | None = None,
 ) -> str:
-    """The comment of a failed build: what failed and why, and no URL."""
+    """The comment of a failed build: what failed and why, and no URL (`note`: the platform's
+    own words on what became of the preview)."""
     lines = [
         MARKER,
         f"### ❌ {_header(number, sha, branch)}: no preview",
@@ -118,6 +120,8 @@ def failure_body(
         "",
         *_smoke_table(smoke),
     ]
+    if note:
+        lines += ["", escape(note, 300)]
     if seconds is not None:
         lines += ["", f"Gave up after {seconds:.0f} s."]
     return "\n".join(lines) + "\n"

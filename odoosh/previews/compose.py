@@ -58,15 +58,35 @@ class PreviewProject:
     def env_file(self) -> Path:
         return self.directory / ".env"
 
-    def up_command(self) -> list[str]:
+    def command(self, *args: str, docker: str = "docker") -> list[str]:
+        """`docker compose` on this project: its name, directory, file and .env named
+        explicitly, so the command means the same whatever the working directory."""
+        return [
+            docker,
+            "compose",
+            "--project-name",
+            self.name,
+            "--project-directory",
+            str(self.directory),
+            "--file",
+            str(self.compose_file),
+            "--env-file",
+            str(self.env_file),
+            *args,
+        ]
+
+    def up_command(self, docker: str = "docker") -> list[str]:
         """Start (or update) the preview and wait until Odoo is healthy."""
-        return [*self._compose(), "up", "--detach", "--wait", "--remove-orphans"]
+        return self.command("up", "--detach", "--wait", "--remove-orphans", docker=docker)
 
-    def down_command(self) -> list[str]:
-        return [*self._compose(), "down", "--remove-orphans"]
+    def down_command(self, docker: str = "docker") -> list[str]:
+        """Remove its containers, network and anonymous volumes (Odoo's filestore); the
+        external `odoosh-state` volume holding the checkouts is never removed by compose."""
+        return self.command("down", "--volumes", "--remove-orphans", docker=docker)
 
-    def _compose(self) -> list[str]:
-        return ["docker", "compose", "--project-directory", str(self.directory), "--project-name", self.name]
+    def logs_command(self, docker: str = "docker") -> list[str]:
+        """Odoo's log lines as Odoo wrote them (no colour, no `odoo-1 |` prefix)."""
+        return self.command("logs", "--no-color", "--no-log-prefix", "odoo", docker=docker)
 
 
 def preview_values(
@@ -109,8 +129,21 @@ def render_preview_project(
     tmp = directory / ".env.tmp"
     tmp.write_text(env_text)
     os.replace(tmp, directory / ".env")
-    name = f"odoo-{preview_name(n)}"
-    return PreviewProject(name, directory, f"https://{preview_name(n)}.{values['PREVIEW_DOMAIN']}/")
+    return project_of(n, directory, values["PREVIEW_DOMAIN"])
+
+
+def project_of(n: int, directory: Path, domain: str) -> PreviewProject:
+    """Preview `n`'s project in `directory` (rendered or not)."""
+    return PreviewProject(project_name(n), directory, preview_url(n, domain))
+
+
+def project_name(n: int) -> str:
+    return f"odoo-{preview_name(n)}"
+
+
+def preview_url(n: int, domain: str) -> str:
+    """`https://pr-<n>.<domain>/`: where Traefik serves preview `n`."""
+    return f"https://{preview_name(n)}.{_domain(domain)}/"
 
 
 def command_env(password: str, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -198,8 +198,9 @@ class GitHubClient:
         description: str | None = None,
         log_url: str | None = None,
     ) -> dict:
-        """Post a deployment status: `in_progress`, `success`, `failure` or `inactive`. A success
-        makes GitHub mark the environment's earlier deployments inactive (auto_inactive)."""
+        """Post a deployment status: `in_progress`, `success`, `failure` or `inactive`. GitHub's
+        auto_inactive does not apply to transient environments such as previews: the earlier
+        deployments stay `success` until `deactivate_environment` marks them."""
         body: dict[str, Any] = {"state": state}
         if environment_url is not None:
             body["environment_url"] = environment_url
@@ -214,11 +215,16 @@ class GitHubClient:
         path = f"{self._repo}/deployments/{int(deployment_id)}/statuses"
         return [s for page in self._pages(path) for s in page.json()]
 
-    def deactivate_environment(self, environment: str, description: str = "preview removed") -> int:
-        """Mark every deployment of `environment` that is not inactive yet inactive (teardown);
-        returns how many were marked."""
+    def deactivate_environment(
+        self, environment: str, description: str = "preview removed", *, keep: int | None = None
+    ) -> int:
+        """Mark every deployment of `environment` that is not inactive yet inactive (teardown;
+        with `keep`, every one but that deployment: a newer one is served); returns how many
+        were marked."""
         marked = 0
         for deployment in self.deployments(environment):
+            if deployment["id"] == keep:
+                continue
             statuses = self.deployment_statuses(deployment["id"])
             if statuses and statuses[0]["state"] == "inactive":
                 continue

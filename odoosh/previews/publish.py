@@ -5,6 +5,10 @@ and on teardown; each call finds what the previous one made (the deployment of `
 commit, the comment by its marker), so nothing needs to be carried between runs. A result for
 a commit that is no longer the PR's head (a newer push is building) only sets that commit's
 status: the deployment and the comment belong to the newer build.
+
+GitHub's `auto_inactive` leaves transient environments alone, so once a build of `pr-<n>` is
+`success` (or failed after replacing what ran), the platform itself marks the environment's
+earlier deployments `inactive`: only the deployment that is served shows as active.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class PreviewPublisher:
             return  # a newer push is building: its deployment and the comment are its own
         deployment_id = self._deployment(number, sha)
         self.github.set_deployment_status(deployment_id, "success", environment_url=url, description="smoke passed")
+        self._supersede(number, sha, deployment_id)
         self.github.upsert_comment(number, MARKER, success_body(number, sha, url, smoke, seconds, branch=branch))
 
     def failed(
@@ -53,8 +58,12 @@ class PreviewPublisher:
         error: str,
         smoke: Iterable[SmokeLine] = (),
         seconds: float | None = None,
+        *,
+        note: str | None = None,
+        superseded: bool = False,
     ) -> None:
-        """The build or the smoke gate failed: what failed, and no URL anywhere."""
+        """The build or the smoke gate failed: what failed, and no URL anywhere. `superseded`:
+        this build had replaced what ran before, so the earlier deployments are inactive too."""
         smoke = list(smoke)
         self.github.set_commit_status(sha, "failure", context=STATUS_CONTEXT, description=f"preview: {step} failed")
         head, branch = self._head(number)
@@ -62,8 +71,10 @@ class PreviewPublisher:
             return
         deployment_id = self._deployment(number, sha)
         self.github.set_deployment_status(deployment_id, "failure", description=f"{step} failed")
+        if superseded:
+            self._supersede(number, sha, deployment_id)
         self.github.upsert_comment(
-            number, MARKER, failure_body(number, sha, step, error, smoke, seconds, branch=branch)
+            number, MARKER, failure_body(number, sha, step, error, smoke, seconds, branch=branch, note=note)
         )
 
     def removed(self, number: int, sha: str, reason: str) -> int:
@@ -72,6 +83,12 @@ class PreviewPublisher:
         marked = self.github.deactivate_environment(preview_name(number))
         self.github.upsert_comment(number, MARKER, torn_down_body(number, sha, reason))
         return marked
+
+    def _supersede(self, number: int, sha: str, current: int) -> int:
+        """Every other deployment of `pr-<n>` inactive; how many were marked."""
+        return self.github.deactivate_environment(
+            preview_name(number), description=f"superseded by {sha[:12]}", keep=current
+        )
 
     def _deployment(self, number: int, sha: str) -> int:
         """The newest deployment of `sha` to `pr-<n>`, made now if `building` was not called."""

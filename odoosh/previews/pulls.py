@@ -28,6 +28,7 @@ import copy
 import json
 import os
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -213,13 +214,16 @@ def decide(
     now: float,
     policy: PreviewPolicy,
     partitions: set[str] = frozenset(),
+    published: Mapping[int, str] | None = None,
 ) -> Decision:
     """One tick. `listing`: the open PRs, None when GitHub answered 304 (unchanged);
     `closed`: for each number `vanished` returned, what GitHub says of it;
     `finished_teardowns`: PR number -> whether its requested teardown run succeeded (only
     finished runs); `busy`: PRs with an unfinished run; `partitions`: the preview partitions
     that exist (one the state does not know, after a cursor reset, is adopted: rebuilt if its
-    PR is open, torn down otherwise)."""
+    PR is open, torn down otherwise); `published`: for such partitions, the head commit their
+    newest build published (an open PR still at that commit is adopted as built, not rebuilt:
+    the demo's first build ran outside the daemon, and its cursor was never saved)."""
     state = copy.deepcopy(state)
     pulls: dict[str, dict] = state["pulls"]
     out = Decision(state=state)
@@ -230,15 +234,17 @@ def decide(
         for key in sorted(partitions):
             number = number_of(key)
             if str(number) not in pulls:
+                sha = (published or {}).get(number, ORPHAN)
                 pulls[str(number)] = {
                     "number": number,
                     "open": number in listed,
                     "merged_at": None,
                     "closed_at": None if number in listed else now,
-                    "preview": {"id": _preview_id(state, now), "sha": ORPHAN, "teardown": None},
+                    "preview": {"id": _preview_id(state, now), "sha": sha, "teardown": None},
                     "notice": None,
                 }
-                out.log.append(f"#{number}: partition {key} was not in the sensor's state; adopted")
+                built = f" as built at {sha[:12]}" if sha != ORPHAN else ""
+                out.log.append(f"#{number}: partition {key} was not in the sensor's state; adopted{built}")
         for pull in listing:
             pr = pulls.setdefault(str(pull.number), {"number": pull.number, "preview": None, "notice": None})
             if not pr.get("open", True):

@@ -710,11 +710,18 @@ class GitHubDouble:
             "created_at": self.clock(),
         }
         if body["state"] == "success" and body.get("auto_inactive", True):
-            # GitHub marks the environment's earlier deployments inactive.
+            # GitHub's auto_inactive, as its description says: an inactive status for the prior
+            # deployments to the same environment that are neither transient nor production,
+            # and only those whose state is success. A transient environment's stay as they are.
             for other_id, other in self._deployments.items():
-                if other_id != path["deployment_id"] and other["environment"] == deployment["environment"]:
+                if (
+                    other_id < path["deployment_id"]
+                    and other["environment"] == deployment["environment"]
+                    and not other["transient_environment"]
+                    and not other["production_environment"]
+                ):
                     statuses = self._deployment_statuses[other_id]
-                    if statuses and statuses[-1]["state"] != "inactive":
+                    if statuses and statuses[-1]["state"] == "success":
                         statuses.append(
                             {**statuses[-1], "id": next(self._ids), "state": "inactive", "created_at": self.clock()}
                         )
