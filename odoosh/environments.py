@@ -11,13 +11,17 @@ examples/environments.yaml) says, per environment (`staging`, `previews`):
 - `sql`: a SQL file (relative to the environments file) run last, in the same transaction.
 
 `apply` writes all of it in one transaction, after neutralisation; `verify` re-reads every line
-and returns what does not hold (the SQL file is the one thing it cannot judge). The domain
+and returns what does not hold. What a SQL file does cannot be read back, so `apply` records,
+in the same transaction, the digest of the file it ran (table `odoosh.environment_sql`, the
+platform's schema, never Odoo's), and `verify` proves that the file as it is now ran on this
+database. The domain
 language is deliberately small: a field name, one of `OPERATORS`, a value; names are checked
 against the database and quoted with psycopg.sql, values are always parameters.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -227,8 +231,50 @@ def apply(conn: psycopg.Connection, spec: EnvironmentsSpec, environment: str, *,
                 raise EnvironmentsError(
                     f"{spec.source}: {environment}.sql: {settings.sql_file} failed: {' '.join(str(exc).split())}"
                 ) from None
+            _record_sql_run(conn, environment, settings.sql_file)
             done.append(f"ran {settings.sql_file}")
     return done
+
+
+SQL_RUNS = sql.Identifier("odoosh", "environment_sql")
+
+
+def _digest(file: Path) -> str:
+    return hashlib.sha256(file.read_bytes()).hexdigest()
+
+
+def _record_sql_run(conn: psycopg.Connection, environment: str, file: Path) -> None:
+    conn.execute("CREATE SCHEMA IF NOT EXISTS odoosh")
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (environment text PRIMARY KEY, file text NOT NULL, "
+            "sha256 text NOT NULL, ran_at timestamptz NOT NULL DEFAULT now())"
+        ).format(SQL_RUNS)
+    )
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (environment, file, sha256) VALUES (%s, %s, %s) ON CONFLICT (environment) "
+            "DO UPDATE SET file = excluded.file, sha256 = excluded.sha256, ran_at = now()"
+        ).format(SQL_RUNS),
+        (environment, str(file), _digest(file)),
+    )
+
+
+def _sql_run_failure(conn: psycopg.Connection, environment: str, file: Path) -> str | None:
+    """Why the SQL file as it is now cannot be shown to have run on this database, if so."""
+    found = conn.execute("SELECT to_regclass('odoosh.environment_sql') IS NOT NULL").fetchone()[0]
+    row = (
+        conn.execute(
+            sql.SQL("SELECT sha256 FROM {} WHERE environment = %s").format(SQL_RUNS), (environment,)
+        ).fetchone()
+        if found
+        else None
+    )
+    if row is None:
+        return f"{environment}.sql: {file} has not run on this database"
+    if row[0] != _digest(file):
+        return f"{environment}.sql: {file} changed since it ran on this database (the next refresh or build runs it)"
+    return None
 
 
 def verify(conn: psycopg.Connection, spec: EnvironmentsSpec, environment: str, *, secrets: bool = True) -> list[str]:
@@ -257,6 +303,8 @@ def verify(conn: psycopg.Connection, spec: EnvironmentsSpec, environment: str, *
             failures.append(f"{user.where}: user {user.login!r} is not active")
         elif not (password := os.environ.get(user.password_env)) or not passwords.verify(password, row[1] or ""):
             failures.append(f"{user.where}: the password of {user.login!r} is not the one in {user.password_env}")
+    if settings.sql_file and (failure := _sql_run_failure(conn, environment, settings.sql_file)):
+        failures.append(failure)
     return failures
 
 

@@ -193,6 +193,25 @@ def test_the_sql_file_runs_last_in_the_same_transaction(db, tmp_path):
     assert rows(db, "SELECT count(*) FROM ir_config_parameter WHERE key = 'other'") == [(0,)]
 
 
+def test_the_check_proves_the_sql_file_as_it_is_ran_on_the_database(db, tmp_path):
+    (tmp_path / "last.sql").write_text("UPDATE ir_cron SET priority = 7;")
+    spec = spec_of({"staging": {"sql": "last.sql"}}, tmp_path)
+    assert environments.verify(db, spec, "staging") == [
+        f"staging.sql: {tmp_path / 'last.sql'} has not run on this database"
+    ]
+    environments.apply(db, spec, "staging")
+    assert environments.verify(db, spec, "staging") == []
+    # Edited after it ran: what it does now was never done here.
+    (tmp_path / "last.sql").write_text("UPDATE ir_cron SET priority = 8;")
+    assert environments.verify(db, spec, "staging") == [
+        f"staging.sql: {tmp_path / 'last.sql'} changed since it ran on this database (the next refresh or build runs it)"
+    ]
+    environments.apply(db, spec, "staging")
+    assert environments.verify(db, spec, "staging") == []
+    # The record lives in the platform's schema, not in an Odoo table.
+    assert rows(db, "SELECT environment FROM odoosh.environment_sql") == [("staging",)]
+
+
 def test_a_preview_without_secrets_skips_the_users(db, monkeypatch):
     spec = spec_of({"previews": {"users": [{"login": "qa", "password_env": "TEST_QA_PASSWORD"}]}})
     monkeypatch.delenv("TEST_QA_PASSWORD")
