@@ -4,7 +4,8 @@
     down       stop the sandbox's processes (the UI first) and remove its state directory
     preflight  what `./dev demo` checks before it builds: the state dir and the UI port
     ui         start the Dagster UI, print the URLs once it answers, stop it on Ctrl-C
-    urls       the URLs of the UI, production's and staging's Odoo, the mail catcher, the previews
+    urls       the URLs of the UI, production's and staging's Odoo, the mail catcher, the previews,
+               the metrics exporter, Prometheus and Alertmanager
     state-dir  print the state directory (runs without the project's environment)
 
 Exit codes: 0 done; 1 the build ran and a step or check FAILED; 2 an error (bad configuration,
@@ -63,6 +64,7 @@ def build() -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
         demo_previews(state)  # only now: a configuration that crashes the build starts nothing
+        start_monitoring(state)
         previews = build_previews(make_definitions(), instance) if os.environ.get("ODOOSH_GITHUB_REPOSITORY") else []
     return report(result, *previews)
 
@@ -83,6 +85,15 @@ def demo_previews(state: Path, start: bool = True) -> None:
     for name, value in demo.items():
         if name.startswith("ODOOSH_GITHUB_") or not dns_configured:
             os.environ[name] = value
+
+
+def start_monitoring(state: Path) -> None:
+    """The metrics exporter of the environments' logs, Prometheus scraping it and Alertmanager
+    (posting to ODOOSH_ALERT_WEBHOOK_URL when set); prints where alerts go."""
+    from odoosh.sandbox.observability import SandboxMonitoring
+
+    monitoring = SandboxMonitoring(state).start()
+    print(f"monitoring: Prometheus at {monitoring.prometheus_url}, alerts to {monitoring.where}")
 
 
 def build_previews(defs, instance) -> list:
@@ -216,8 +227,8 @@ def check_ui_port(state: Path, port: int) -> None:
 
 
 def urls() -> int:
-    """Print where the UI, production's and staging's Odoo, the mail catcher and the previews answer,
-    and where the sandbox CA that signs the previews' certificates is."""
+    """Print where the UI, production's and staging's Odoo, the mail catcher, the previews and the
+    monitoring answer, and where the sandbox CA that signs the previews' certificates is."""
     for line in url_lines(settings.state_dir()):
         print(line)
     return 0
@@ -229,6 +240,7 @@ def url_lines(state: Path) -> list[str]:
     from odoosh.previews.proxy import PreviewProxy, sandbox_ca
     from odoosh.sandbox import teardown
     from odoosh.sandbox.mail_catcher.server import PID_FILE, PORTS_FILE
+    from odoosh.sandbox.observability import SandboxMonitoring
 
     rows = []
     if ui := teardown.running_ui(state):
@@ -251,6 +263,7 @@ def url_lines(state: Path) -> list[str]:
     for name, route in sorted(proxy.routes().items()):
         running = runtime.environment(name).is_running() and proxy.is_running()
         rows.append((f"preview {name}", proxy.url(route.hosts[-1]), "" if running else "  (not running)"))
+    rows.extend(SandboxMonitoring(state).url_rows())
     if (ca := sandbox_ca(state).cert).exists():
         rows.append(("sandbox CA", str(ca), "  (trust it for the previews' HTTPS)"))
     width = max(len(name) for name, _, _ in rows) + 2

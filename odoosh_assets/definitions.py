@@ -14,18 +14,21 @@ import dagster as dg
 from odoosh import settings
 from odoosh.previews.proxy import sandbox_ca
 from odoosh.sandbox.previews import DemoDoubles
-from odoosh_assets import backups, previews, production, staging
+from odoosh_assets import backups, observability, observability_monitoring, previews, production, staging
 from odoosh_assets import environments as environments_assets
 from resources.alerts import AlertsResource
 from resources.artifacts import ArtifactStoreResource
 from resources.backups import BackupsResource
 from resources.environments import EnvironmentsResource
 from resources.mail import MailpitResource, MailResource, SandboxMailResource
+from resources.observability import RequestLogsResource
+from resources.observability_monitoring import SlowQueriesResource
 from resources.odoo import OdooResource
 from resources.previews import DnsResource, GitHubResource, PreviewsResource
 from resources.production import ConfiguredProductionResource, ProductionResource, SandboxProductionResource
 from resources.staging import ConfiguredStagingResource, SandboxStagingResource, ScrubbingResource, StagingResource
 from schedules.backups import backup_schedules
+from schedules.observability import observability_schedules
 from schedules.staging import weekly_staging_refresh
 from sensors.alerts import alert_sensors
 from sensors.previews import github_pull_requests_sensor
@@ -141,6 +144,8 @@ def make_definitions() -> dg.Definitions:
             staging.staging_database,
             *backups.backup_assets,
             *previews.preview_assets,
+            *observability_monitoring.observability_assets,
+            *observability.observability_assets,
         ],
         asset_checks=[
             *production.production_smoke_checks,
@@ -149,10 +154,11 @@ def make_definitions() -> dg.Definitions:
             *backups.backup_checks,
             environments_assets.staging_environment_settings,
         ],
-        jobs=[sandbox_build, *backups.backup_jobs, *previews.preview_jobs],
+        jobs=[sandbox_build, *backups.backup_jobs, *previews.preview_jobs, *observability.observability_jobs],
         schedules=[
             weekly_staging_refresh,
             *backup_schedules(running=not _setting("ODOOSH_PROD_DSN") or bool(settings.backup_pg_host().get("host"))),
+            *observability_schedules(),
         ],
         sensors=[
             automation,
@@ -179,6 +185,8 @@ def make_definitions() -> dg.Definitions:
                 traefik_network=settings.traefik_network(),
                 cert_resolver=settings.traefik_cert_resolver(),
             ),
+            "slow_query_limits": SlowQueriesResource(),
+            "request_logs": RequestLogsResource(state_dir=state_dir),
             "environments_file": EnvironmentsResource(file=_setting("ODOOSH_ENVIRONMENTS_FILE")),
             "scrubbing": ScrubbingResource(
                 state_dir=state_dir,

@@ -179,3 +179,60 @@ def check_compose_schema(document: Path) -> subprocess.CompletedProcess:
         timeout=60,
         check=False,
     )
+
+
+# --------------------------------------------------------------------------- the monitoring file
+
+MONITORING_FILE = COMPOSE_DIR / "monitoring.yml"
+MONITORING_DIR = COMPOSE_DIR / "monitoring"
+MONITORING_SERVICES = ("odoosh-metrics", "prometheus", "alertmanager", "loki", "alloy", "grafana")
+
+# Stand-ins for the values monitoring.yml requires, as a user would fill them in.
+MONITORING_FILLED_IN = {
+    "GRAFANA_ADMIN_PASSWORD": "example-grafana-password",
+    "ODOOSH_ALERT_WEBHOOK_FILE": "/etc/odoosh/mattermost-webhook-url",
+    "GRAFANA_PG_HOST": "db.internal:5432",
+    "GRAFANA_PG_PASSWORD": "example-grafana-pg-password",
+}
+
+
+def monitoring_raw() -> dict:
+    return load_yaml(MONITORING_FILE)
+
+
+def monitoring_env() -> dict[str, str]:
+    return {**example_env(), **MONITORING_FILLED_IN}
+
+
+def merge_compose(base: dict, override: dict) -> dict:
+    """`docker compose -f base -f override` for an override that only adds: top-level mappings are
+    united, and a service, network, volume or secret defined in both is refused rather than merged
+    field by field (compose's rules for that are not needed here)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            overlap = set(value) & set(merged[key])
+            if overlap:
+                raise ValueError(f"{key} {sorted(overlap)} defined in both files: merge_compose only adds")
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def compose_with_monitoring() -> dict:
+    """The project of docker-compose.yml and monitoring.yml, interpolated from .env.example."""
+    env = monitoring_env()
+    return merge_compose(interpolate(compose_raw(), env), interpolate(monitoring_raw(), env))
+
+
+def mounts(service: dict) -> dict[str, tuple[str, bool]]:
+    """target -> (source, read-only) of a service's mounts, short or long syntax."""
+    found = {}
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            found[volume["target"]] = (volume["source"], bool(volume.get("read_only")))
+        else:
+            source, target, *mode = volume.split(":")
+            found[target] = (source, "ro" in mode[0].split(",") if mode else False)
+    return found

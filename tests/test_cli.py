@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from odoosh.previews.github import GitHubClient, GitHubSettings
 from odoosh.previews.proxy import LoopbackTransport
@@ -94,10 +95,20 @@ def test_urls_of_a_built_sandbox_answer(builds):
     listed = cli("urls", state)
     assert listed.returncode == 0, listed.stderr
     rows = dict(line.split(": ", 1) for line in listed.stdout.splitlines())
-    assert list(rows) == ["Dagster UI", "production Odoo", "staging Odoo", "mail catcher", "preview pr-1", "sandbox CA"]
+    assert list(rows) == [
+        "Dagster UI",
+        "production Odoo",
+        "staging Odoo",
+        "mail catcher",
+        "preview pr-1",
+        "metrics exporter",
+        "Prometheus",
+        "Alertmanager",
+        "sandbox CA",
+    ]
     assert "(not running" in rows["Dagster UI"]  # no UI in this test: `./dev demo` starts one
     pages = {}
-    for name in ("production Odoo", "staging Odoo", "mail catcher"):
+    for name in ("production Odoo", "staging Odoo", "mail catcher", "metrics exporter", "Prometheus", "Alertmanager"):
         url = rows[name].strip()
         assert url.startswith("http://127.0.0.1:") and " " not in url, rows[name]
         with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as response:
@@ -107,6 +118,16 @@ def test_urls_of_a_built_sandbox_answer(builds):
     assert rows["production Odoo"] != rows["staging Odoo"]
     assert 'action="/web/login"' in pages["production Odoo"] and 'action="/web/login"' in pages["staging Odoo"]
     assert "<html" in pages["mail catcher"].lower()
+    # the exporter serves the requests logged since the previous build's exporter stopped (it resumes
+    # from its offsets), per endpoint template
+    served = [
+        s.labels
+        for family in text_string_to_metric_families(pages["metrics exporter"])
+        for s in family.samples
+        if s.name == "odoosh_http_requests_total" and s.value > 0
+    ]
+    assert served and {labels["environment"] for labels in served} <= {"production", "staging", "pr-1"}, served
+    assert not any(any(part.isdigit() for part in labels["endpoint"].split("/")) for labels in served), served
     # The demo's PR has its preview: the URL on the PR answers over HTTPS signed by the sandbox CA.
     preview, ca = rows["preview pr-1"].strip(), rows["sandbox CA"].split()[0]
     assert ca == str(state / "tls" / "ca.crt")

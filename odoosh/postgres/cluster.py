@@ -224,6 +224,7 @@ class PostgresCluster:
             "maintenance_work_mem = '512MB'",
             "max_wal_size = '4GB'",
             "log_line_prefix = '%m [%p] %q%u@%d '",
+            "shared_preload_libraries = 'pg_stat_statements'",  # slow queries (odoosh/observability)
         ]
         if not self.durable:  # scratch clusters trade crash safety for speed
             lines += [

@@ -14,6 +14,11 @@ serves what the platform uses:
 - Odoo's log format, UTC timestamps and werkzeug request lines ending in Odoo's per-request
   counters (query count, query seconds, remaining seconds), so log checks and latency reports
   read the same lines they read from Odoo.
+- Test endpoints, which Odoo does not have, to generate load with known figures:
+  `/odoosh/test/load?ms=M&status=S` waits M ms and answers S; `/odoosh/test/n_plus_one?records=N`
+  reads N records with N+1 queries (one per record), `/odoosh/test/flat?records=N` with one.
+  Their log lines carry the response's size in bytes (Odoo's werkzeug writes `-`), so N+1
+  detection can relate the query count to the result's size.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ _LEVELS = {"debug": logging.DEBUG, "warn": logging.WARNING, "error": logging.ERR
 CONNECT_TIMEOUT_S = 5
 NAME = "odoosh Odoo stand-in"
 MANIFEST_MAX_BYTES = 1_000_000  # Odoo's largest manifests are a few kB
+TEST_MAX_RECORDS = 10_000
+TEST_MAX_MS = 10_000
 
 log = logging.getLogger("odoosh.sandbox.standin")
 request_log = logging.getLogger("werkzeug")
@@ -86,6 +93,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._health(parse_qs(url.query))
         elif url.path == "/web/login":
             self._login()
+        elif url.path.startswith("/odoosh/test/"):
+            self._test(url.path.removeprefix("/odoosh/test/"), parse_qs(url.query))
         elif url.path in ("/", "/web"):
             self.send_response(HTTPStatus.SEE_OTHER)
             self.send_header("Location", "/web/login")
@@ -123,6 +132,45 @@ class StandinHandler(BaseHTTPRequestHandler):
         company = rows[0][0] if rows else "(no company)"
         self._send(HTTPStatus.OK, "text/html", _login_page(company, addons(self.server.config.addons_path)))
 
+    def _test(self, name: str, params: dict[str, list[str]]) -> None:
+        """Load with known figures: a wait and a status, or records read with N+1 queries or one."""
+        try:
+            ms = _bounded_int(params, "ms", 0, TEST_MAX_MS)
+            status = _bounded_int(params, "status", 200, 599, low=200)
+            records = _bounded_int(params, "records", 1, TEST_MAX_RECORDS)
+        except ValueError as exc:
+            self._send(HTTPStatus.BAD_REQUEST, "text/plain", f"{exc}\n")
+            return
+        rows: list[tuple] = []
+        try:
+            if name == "load":
+                time.sleep(ms / 1000)
+            elif name in ("n_plus_one", "flat"):
+                with psycopg.connect(self.server.config.dsn(), connect_timeout=CONNECT_TIMEOUT_S) as conn:
+                    if name == "flat":
+                        rows = self._counted(conn, "SELECT i, 'record ' || i FROM generate_series(1, %s) i", (records,))
+                    else:
+                        for (i,) in self._counted(conn, "SELECT generate_series(1, %s)", (records,)):
+                            rows += self._counted(conn, "SELECT %s::int, 'record ' || %s", (i, i))
+            else:
+                self._send(HTTPStatus.NOT_FOUND, "text/plain", f"no test endpoint {name!r}: load, n_plus_one, flat\n")
+                return
+        except psycopg.Error as exc:
+            log.error("Test endpoint %s: database %r: %s", name, self.server.config.db_name, _reason(exc))
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", "database error\n")
+            return
+        body = json.dumps([{"id": i, "name": n} for i, n in rows])
+        self.logged_size = len(body.encode())
+        self._send(status, "application/json", body)  # any code the test asks for, as an int
+
+    def _counted(self, conn: psycopg.Connection, query: str, params: tuple) -> list[tuple]:
+        start = time.perf_counter()
+        try:
+            return conn.execute(query, params).fetchall()
+        finally:
+            self.query_count += 1
+            self.query_time += time.perf_counter() - start
+
     def _query(self, query: str) -> list[tuple]:
         """Run one query on the configured database, counted and timed like Odoo's cursor
         (failed queries count too)."""
@@ -134,7 +182,7 @@ class StandinHandler(BaseHTTPRequestHandler):
                 self.query_count += 1
                 self.query_time += time.perf_counter() - start
 
-    def _send(self, status: HTTPStatus, content_type: str, body: str, *headers: tuple[str, str]) -> None:
+    def _send(self, status: HTTPStatus | int, content_type: str, body: str, *headers: tuple[str, str]) -> None:
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
@@ -152,6 +200,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         else:  # a request that never reached do_GET (unsupported method, bad request line)
             perf = "- - -"
         code = code.value if isinstance(code, HTTPStatus) else code
+        size = getattr(self, "logged_size", size)  # only the test endpoints log their size
         request_log.info(
             '%s - - [%s] "%s" %s %s',
             self.address_string(),
@@ -191,6 +240,19 @@ def _manifest_version(manifest: Path) -> str:
         return "?"
     version = data.get("version") if isinstance(data, dict) else None
     return str(version) if version is not None else "?"
+
+
+def _bounded_int(params: dict[str, list[str]], name: str, default: int, high: int, low: int = 0) -> int:
+    values = params.get(name)
+    if not values:
+        return default
+    try:
+        value = int(values[0])
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, not {values[0]!r}")
+    return value
 
 
 def _reason(exc: Exception) -> str:

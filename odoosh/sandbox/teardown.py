@@ -17,6 +17,7 @@ from odoosh.odoo.runtime import OdooRuntime
 from odoosh.postgres.cluster import Clusters
 from odoosh.previews.proxy import PreviewProxy
 from odoosh.sandbox.mail_catcher.supervisor import SandboxCatcher
+from odoosh.sandbox.observability import SandboxMonitoring
 from odoosh.sandbox.previews import DemoDoubles
 
 UI_RECORD = "ui.json"
@@ -33,6 +34,7 @@ def down(state: Path) -> str:
     OdooRuntime(state).stop_all()  # previews' Odoo too: they are environments pr-<n>
     if (proxy := PreviewProxy(state)).directory.exists():
         proxy.stop(log=done.append)
+    SandboxMonitoring(state).stop(log=done.append)  # before the logs and Prometheus's data go
     DemoDoubles(state).stop(log=done.append)
     SandboxCatcher(state).stop()
     for cluster in Clusters(state).all():
