@@ -208,7 +208,7 @@ class Monitoring:
         self._write_record(record)
         process.wait_until_ready(
             pid,
-            lambda: _ready(url),
+            lambda: answers(f"{url}/-/ready"),
             timeout=START_TIMEOUT_S,
             what=f"{name} on {url}",
             ready_as="become ready",
@@ -257,8 +257,9 @@ class Monitoring:
         self.stop()
 
 
-def _ready(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether `url` answers 200: how each of these servers says it is ready."""
     try:
-        return httpx.get(f"{url}/-/ready", timeout=2).status_code == 200
+        return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False

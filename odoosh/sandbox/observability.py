@@ -15,10 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from odoosh import process
-from odoosh.sandbox.monitoring import RECORD_FILE, Monitoring, Timing
+from odoosh.sandbox.monitoring import RECORD_FILE, Monitoring, Timing, answers
 
 DIRECTORY = "monitoring"
 EXPORTER_RECORD = "exporter.json"
@@ -48,7 +46,7 @@ class SandboxMonitoring:
         try:
             process.wait_until_ready(
                 pid,
-                lambda: _answers(url),
+                lambda: answers(url),
                 timeout=START_TIMEOUT_S,
                 what=f"the metrics exporter on {url}",
                 ready_as="serve /metrics",
@@ -118,10 +116,3 @@ def _env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
