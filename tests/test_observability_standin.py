@@ -1,6 +1,9 @@
-"""Figures of logs the stand-in writes under a generated load with known latencies and errors."""
+"""Figures of logs the stand-in writes under a generated load with known latencies and errors,
+and the alert that load's 5xx fire through Prometheus and Alertmanager."""
 
+import json
 import random
+import time
 
 import httpx
 import numpy
@@ -9,6 +12,9 @@ import pytest
 from odoosh.observability.logs import read_requests
 from odoosh.observability.report import analyse
 from odoosh.odoo.runtime import OdooRuntime
+from odoosh.sandbox.monitoring import FAST
+from odoosh.sandbox.observability import SandboxMonitoring
+from odoosh.sandbox.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.servers  # the Odoo stand-in
 
@@ -65,3 +71,41 @@ def test_load_with_known_latencies_errors_and_an_n_plus_one(staging):
 
 def _requests(environment, path):
     return [r for r in read_requests([environment.log_file], environment.name) if r.path == path]
+
+
+def test_2_percent_of_the_stand_ins_answers_failing_fires_the_alert_to_the_webhook(tmp_path, staging):
+    """The whole sandbox chain on the stand-in's own log: the exporter follows it, Prometheus
+    scrapes and evaluates the shipped rule, Alertmanager posts to the Mattermost double."""
+    monitoring = SandboxMonitoring(tmp_path)  # the staging fixture's state directory: it watches its log
+    load = 'odoosh_http_requests_total{environment="staging", endpoint="/odoosh/test/load"}'
+    with (
+        WebhookReceiver(tmp_path / "hook") as receiver,
+        httpx.Client(base_url=staging.url, timeout=30, trust_env=False) as client,
+    ):
+        try:
+            started = monitoring.start(webhook_url=receiver.url, timing=FAST, interval=0.2)
+            served = 0
+            for _ in range(4):  # a rate needs counters that grow between scrapes
+                for i in range(50):
+                    status = 500 if i == 0 else 200  # 2 % of the load
+                    assert client.get("/odoosh/test/load", params={"ms": 0, "status": status}).status_code == status
+                served += 50
+                _wait(lambda served=served: _value(started.prometheus_url, f"sum({load})") == served, 30)
+            post = receiver.wait_for(lambda p: "staging" in json.dumps(p["payload"]), timeout=30)
+        finally:
+            monitoring.stop()
+    text = json.dumps(post["payload"])
+    assert "ErrorRateAbove1Percent" in text and "(warning)" in text, "staging alerts as a warning, as its check"
+    assert "of requests failed (5xx)" in post["payload"]["attachments"][0]["text"]
+
+
+def _value(prometheus: str, expr: str) -> float | None:
+    result = httpx.get(f"{prometheus}/api/v1/query", params={"query": expr}, timeout=5).json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def _wait(predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"not within {timeout:g} s"
+        time.sleep(0.2)
