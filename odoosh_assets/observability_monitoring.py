@@ -33,7 +33,9 @@ def slow_queries_asset(
         metadata[f"{environment}_statements"] = dg.MetadataValue.int(report.statements)
         metadata[f"{environment}_over_{limits.slow_s:g}s"] = dg.MetadataValue.int(len(report.slow))
         metadata[f"{environment}_over_{limits.flag_s:g}s"] = dg.MetadataValue.int(len(report.flagged))
-        slowest = report.slow[0].max_seconds if report.slow else max((s.max_seconds for s in report.by_mean), default=0)
+        slowest = (
+            report.slow[0].max_seconds if report.slow else max((s.max_seconds for s in report.by_mean), default=0.0)
+        )
         metadata[f"{environment}_max_seconds"] = dg.MetadataValue.float(round(slowest, 3))
         metadata[f"{environment}_reset"] = dg.MetadataValue.bool(report.reset)  # False: figures since an older reset
         metadata[f"{environment}_top_by_total"] = dg.MetadataValue.json([s.as_dict() for s in report.by_total])

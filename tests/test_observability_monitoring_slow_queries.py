@@ -61,15 +61,23 @@ def test_an_unknown_database_is_named(pg):
 def test_the_asset_fails_its_check_on_a_statement_over_the_limit(pg, fresh_db, flag_seconds, passed):
     with pg.connect(fresh_db) as conn:
         conn.execute("SELECT pg_sleep(1.2)")
-    result = dg.materialize(
-        [slow_queries_asset],
-        resources={
-            "production": ConfiguredProductionResource(dsn=pg.dsn(fresh_db)),
-            "staging": ConfiguredStagingResource(dsn=pg.dsn("postgres")),
-            "slow_query_limits": SlowQueriesResource(flag_seconds=flag_seconds),
-        },
-        raise_on_error=True,
-    )
+    # Staging: a database of its own, where nothing ran (the shared cluster's `postgres` database
+    # sees every test's slow administration statements, CREATE DATABASE on a loaded machine).
+    staging = f"{fresh_db}_staging"
+    pg.databases.drop(staging)
+    pg.databases.create(staging)
+    try:
+        result = dg.materialize(
+            [slow_queries_asset],
+            resources={
+                "production": ConfiguredProductionResource(dsn=pg.dsn(fresh_db)),
+                "staging": ConfiguredStagingResource(dsn=pg.dsn(staging)),
+                "slow_query_limits": SlowQueriesResource(flag_seconds=flag_seconds),
+            },
+            raise_on_error=True,
+        )
+    finally:
+        pg.databases.drop(staging)
     (materialization,) = result.asset_materializations_for_node("slow_queries")
     metadata = materialization.metadata
     assert metadata["production_over_1s"].value == 1 and metadata["staging_over_1s"].value == 0
