@@ -92,6 +92,23 @@ def work_dir() -> Path:
     return state_dir() / "work"
 
 
+def addons_dir() -> Path:
+    """The addons checkouts the module lock pins: a directory of git clones, or a repository
+    whose submodules they are (README "Module lock"); unset, `<state dir>/addons`."""
+    configured = os.environ.get("ODOOSH_ADDONS_DIR")
+    return Path(configured).absolute() if configured else state_dir() / "addons"
+
+
+def oca_lock_file() -> Path:
+    """Where `oca.lock.json` is read and written, unless ODOOSH_OCA_LOCK names a file: in the
+    project's repository, where it is reviewed and committed, i.e. in the addons directory when
+    that is the repository (it has a .gitmodules), else next to the directory of clones."""
+    if configured := os.environ.get("ODOOSH_OCA_LOCK"):
+        return Path(configured).absolute()
+    addons = addons_dir()
+    return (addons if (addons / ".gitmodules").is_file() else addons.parent) / "oca.lock.json"
+
+
 def required_modules() -> list[str]:
     """Odoo modules every environment must have installed (smoke gate)."""
     raw = os.environ.get("ODOOSH_REQUIRED_MODULES", "base,web,mail")

@@ -16,10 +16,14 @@ from odoosh.previews.proxy import sandbox_ca
 from odoosh.sandbox.previews import DemoDoubles
 from odoosh_assets import backups, observability, observability_monitoring, previews, production, staging
 from odoosh_assets import environments as environments_assets
+from odoosh_assets import governance as governance_assets
+from odoosh_assets import governance_exec as governance_exec_assets
 from resources.alerts import AlertsResource
 from resources.artifacts import ArtifactStoreResource
 from resources.backups import BackupsResource
 from resources.environments import EnvironmentsResource
+from resources.governance import ModuleLockResource
+from resources.governance_exec import GovernanceExecResource
 from resources.mail import MailpitResource, MailResource, SandboxMailResource
 from resources.observability import RequestLogsResource
 from resources.observability_monitoring import SlowQueriesResource
@@ -28,6 +32,7 @@ from resources.previews import DnsResource, GitHubResource, PreviewsResource
 from resources.production import ConfiguredProductionResource, ProductionResource, SandboxProductionResource
 from resources.staging import ConfiguredStagingResource, SandboxStagingResource, ScrubbingResource, StagingResource
 from schedules.backups import backup_schedules
+from schedules.governance import governance_schedules
 from schedules.observability import observability_schedules
 from schedules.staging import weekly_staging_refresh
 from sensors.alerts import alert_sensors
@@ -146,6 +151,8 @@ def make_definitions() -> dg.Definitions:
             *previews.preview_assets,
             *observability_monitoring.observability_assets,
             *observability.observability_assets,
+            *governance_assets.governance_assets,
+            *governance_exec_assets.exec_assets,
         ],
         asset_checks=[
             *production.production_smoke_checks,
@@ -153,12 +160,22 @@ def make_definitions() -> dg.Definitions:
             staging.mail_caught,
             *backups.backup_checks,
             environments_assets.staging_environment_settings,
+            *governance_assets.governance_checks,
+            *governance_exec_assets.exec_checks,
         ],
-        jobs=[sandbox_build, *backups.backup_jobs, *previews.preview_jobs, *observability.observability_jobs],
+        jobs=[
+            sandbox_build,
+            *backups.backup_jobs,
+            *previews.preview_jobs,
+            *observability.observability_jobs,
+            *governance_assets.governance_jobs,
+            *governance_exec_assets.exec_jobs,
+        ],
         schedules=[
             weekly_staging_refresh,
             *backup_schedules(running=not _setting("ODOOSH_PROD_DSN") or bool(settings.backup_pg_host().get("host"))),
             *observability_schedules(),
+            *governance_schedules(running=bool(_setting("ODOOSH_GITHUB_REPOSITORY"))),
         ],
         sensors=[
             automation,
@@ -188,6 +205,15 @@ def make_definitions() -> dg.Definitions:
             "slow_query_limits": SlowQueriesResource(),
             "request_logs": RequestLogsResource(state_dir=state_dir),
             "environments_file": EnvironmentsResource(file=_setting("ODOOSH_ENVIRONMENTS_FILE")),
+            "module_lock": ModuleLockResource(
+                addons_dir=str(settings.addons_dir()), lock_file=str(settings.oca_lock_file())
+            ),
+            "governance_exec": GovernanceExecResource(
+                state_dir=state_dir,
+                roles_file=_setting("ODOOSH_EXEC_ROLES_FILE"),
+                audit_dsn=_secret("ODOOSH_AUDIT_DSN"),
+                container_template=_setting("ODOOSH_EXEC_CONTAINER"),
+            ),
             "scrubbing": ScrubbingResource(
                 state_dir=state_dir,
                 salt=_secret("ODOOSH_SCRUB_SALT"),

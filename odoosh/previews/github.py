@@ -9,12 +9,14 @@ went wrong, how to fix it, and when to try again; the token never appears in one
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -243,6 +245,40 @@ class GitHubClient:
         if target_url is not None:
             body["target_url"] = target_url
         return self._send("POST", f"{self._repo}/statuses/{sha}", json=body).json()
+
+    # ----------------------------------------------------------------------- branches, files, new PRs
+
+    def commit_sha(self, ref: str) -> str:
+        """The commit a branch (or tag, or SHA) points at."""
+        return self._send("GET", f"{self._repo}/commits/{quote(ref, safe='')}").json()["sha"]
+
+    def create_branch(self, branch: str, sha: str) -> None:
+        self._send("POST", f"{self._repo}/git/refs", json={"ref": f"refs/heads/{branch}", "sha": sha})
+
+    def move_branch(self, branch: str, sha: str, *, force: bool = False) -> None:
+        self._send("PATCH", f"{self._repo}/git/refs/heads/{quote(branch)}", json={"sha": sha, "force": force})
+
+    def file(self, path: str, ref: str) -> tuple[str, bytes] | None:
+        """(blob SHA, content) of a file on `ref`, None if there is none."""
+        try:
+            data = self._send("GET", f"{self._repo}/contents/{quote(path)}", params={"ref": ref}).json()
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return data["sha"], base64.b64decode(data["content"])
+
+    def put_file(self, path: str, content: bytes, *, message: str, branch: str, sha: str | None = None) -> str:
+        """Commit `content` as `path` on `branch` (`sha`: the blob replaced, when it exists); returns the commit."""
+        body: dict[str, Any] = {"message": message, "content": base64.b64encode(content).decode(), "branch": branch}
+        if sha is not None:
+            body["sha"] = sha
+        return self._send("PUT", f"{self._repo}/contents/{quote(path)}", json=body).json()["commit"]["sha"]
+
+    def create_pull(self, *, title: str, head: str, base: str, body: str) -> dict:
+        return self._send(
+            "POST", f"{self._repo}/pulls", json={"title": title, "head": head, "base": base, "body": body}
+        ).json()
 
     # ----------------------------------------------------------------------- HTTP
 

@@ -22,12 +22,14 @@ Test hooks change its state the way GitHub events would: `open_pull`, `push`, `c
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +38,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
@@ -101,6 +103,20 @@ class Failure:
     status: int
     rate_limited: bool
     retry_after: int | None
+
+
+class _OpenAPIRequest(WerkzeugOpenAPIRequest):
+    """openapi-core matches a path parameter within one segment, but a git ref
+    (`git/refs/heads/a-branch`) and a file (`contents/a/b.json`) span several: their slashes are
+    encoded for the match, and the handlers decode them."""
+
+    @property
+    def path(self) -> str:
+        for segment in ("/git/refs/", "/contents/"):
+            head, sep, rest = self.request.path.partition(segment)
+            if sep and rest:
+                return self.get_path(head + sep + rest.replace("/", "%2F"))
+        return self.get_path(self.request.path)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -310,7 +326,7 @@ class GitHubDouble:
             operation_id, _ = routes().bind("double").match(request.path, method=request.method)
         except HTTPException:  # NotFound or MethodNotAllowed: GitHub answers 404 to both
             return self._error(404, "Not Found")
-        openapi_request = WerkzeugOpenAPIRequest(request)
+        openapi_request = _OpenAPIRequest(request)
         checked = openapi().unmarshal_request(openapi_request)
         if refused := self._refusal(request, operation_id, checked.errors):
             return refused
@@ -408,7 +424,7 @@ class GitHubDouble:
             operation_id = None
         problems: list[str] = []
         if operation_id and (response_schema(operation_id, response.status_code) or response.status_code < 400):
-            result = openapi().unmarshal_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
+            result = openapi().unmarshal_response(_OpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
             for error in result.errors:
                 schema_errors = getattr(error.__cause__, "schema_errors", None)
                 problems += [f"{list(e.path)}: {e.message}" for e in schema_errors] if schema_errors else [str(error)]
@@ -757,6 +773,228 @@ class GitHubDouble:
             "updated_at": _iso(now),
         }
         return 201, self._body("repos/create-commit-status", 201, data), {}
+
+    # ----------------------------------------------------------------------- git data: refs, contents, commits
+    # Served from the repository's local git repository (its clone_url), so what a client writes
+    # through the API is what a clone then sees.
+
+    def _git_dir(self, repo: Repository) -> str:
+        return urlsplit(repo.clone_url).path if repo.clone_url.startswith("file:") else repo.clone_url
+
+    def _repo_git(
+        self, repo: Repository, *args: str, stdin: bytes | None = None, env: dict | None = None
+    ) -> str | None:
+        """git's stdout in the repository, or None when git fails (an unknown ref or path)."""
+        result = subprocess.run(
+            ["git", "-C", self._git_dir(repo), *args],
+            input=stdin,
+            capture_output=True,
+            env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, **(env or {})},
+            timeout=60,
+        )
+        return result.stdout.decode().strip() if result.returncode == 0 else None
+
+    def _resolve(self, repo: Repository, ref: str) -> str | None:
+        return self._repo_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+
+    def _branch_moved(self, repo: Repository, branch: str, sha: str) -> None:
+        """GitHub moves an open PR's head with its branch."""
+        for pull in self._pulls.values():
+            if pull.head_repo == repo.full_name and pull.head_ref == branch and pull.state == "open":
+                pull.head_sha, pull.updated_at = sha, self.clock()
+
+    def _ref_json(self, repo: Repository, ref: str, sha: str) -> dict:
+        api = f"{self.url}/repos/{repo.full_name}"
+        return {
+            "ref": ref,
+            "node_id": f"REF_{hashlib.sha1(ref.encode()).hexdigest()[:12]}",
+            "url": f"{api}/git/{ref}",
+            "object": {"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"},
+        }
+
+    def _op_repos_get_commit(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        sha = self._resolve(repo, path["ref"]) if repo else None
+        if sha is None:
+            return (
+                (422, {"message": f"No commit found for SHA: {path['ref']}", "documentation_url": DOCS}, {})
+                if repo
+                else self._not_found()
+            )
+        api = f"{self.url}/repos/{repo.full_name}"
+        data = {
+            "sha": sha,
+            "node_id": f"C_{sha}",
+            "url": f"{api}/commits/{sha}",
+            "html_url": f"{self.url}/{repo.full_name}/commit/{sha}",
+        }
+        return 200, self._body("repos/get-commit", 200, data), {}
+
+    def _op_git_create_ref(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        if repo is None:
+            return self._not_found()
+        ref = body["ref"]
+        if not ref.startswith("refs/") or ref.count("/") < 2:
+            return 422, {"message": f"{ref} is not a valid ref name.", "documentation_url": DOCS}, {}
+        if self._repo_git(repo, "rev-parse", "--verify", "--quiet", ref) is not None:
+            return 422, {"message": "Reference already exists", "documentation_url": DOCS}, {}
+        sha = self._resolve(repo, body["sha"]) if len(body["sha"]) == 40 else None
+        if sha is None or self._repo_git(repo, "update-ref", ref, sha, "0" * 40) is None:
+            return 422, {"message": "Object does not exist", "documentation_url": DOCS}, {}
+        data = self._ref_json(repo, ref, sha)
+        return 201, self._body("git/create-ref", 201, data), {"Location": data["url"]}
+
+    def _op_git_update_ref(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        if repo is None:
+            return self._not_found()
+        ref = "refs/" + unquote(path["ref"])
+        old = self._repo_git(repo, "rev-parse", "--verify", "--quiet", ref)
+        if old is None:
+            return 422, {"message": "Reference does not exist", "documentation_url": DOCS}, {}
+        sha = self._resolve(repo, body["sha"]) if len(body["sha"]) == 40 else None
+        if sha is None:
+            return 422, {"message": "Object does not exist", "documentation_url": DOCS}, {}
+        fast_forward = self._repo_git(repo, "merge-base", "--is-ancestor", old, sha) is not None
+        if not fast_forward and not body.get("force", False):
+            return 422, {"message": "Update is not a fast forward", "documentation_url": DOCS}, {}
+        self._repo_git(repo, "update-ref", ref, sha, old)
+        if ref.startswith("refs/heads/"):
+            self._branch_moved(repo, ref.removeprefix("refs/heads/"), sha)
+        return 200, self._body("git/update-ref", 200, self._ref_json(repo, ref, sha)), {}
+
+    def _content_json(self, repo: Repository, file_path: str, blob: str, size: int, ref: str) -> dict:
+        api = f"{self.url}/repos/{repo.full_name}"
+        html = f"{self.url}/{repo.full_name}/blob/{ref}/{file_path}"
+        git_url = f"{api}/git/blobs/{blob}"
+        return {
+            "type": "file",
+            "name": file_path.rsplit("/", 1)[-1],
+            "path": file_path,
+            "sha": blob,
+            "size": size,
+            "url": f"{api}/contents/{file_path}?ref={ref}",
+            "git_url": git_url,
+            "html_url": html,
+            "download_url": f"{self.url}/raw/{repo.full_name}/{ref}/{file_path}",
+            "_links": {"self": f"{api}/contents/{file_path}?ref={ref}", "git": git_url, "html": html},
+        }
+
+    def _op_repos_get_content(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        path = {**path, "path": unquote(path["path"])}
+        if repo is None:
+            return self._not_found()
+        ref = query.get("ref") or repo.default_branch
+        commit = self._resolve(repo, ref)
+        blob = self._repo_git(repo, "rev-parse", "--verify", "--quiet", f"{commit}:{path['path']}") if commit else None
+        kind = self._repo_git(repo, "cat-file", "-t", blob) if blob else None
+        if kind != "blob":  # a missing file (directories are not served by the double)
+            return self._not_found()
+        content = subprocess.run(
+            ["git", "-C", self._git_dir(repo), "cat-file", "blob", blob], capture_output=True, check=True
+        ).stdout
+        data = self._content_json(repo, path["path"], blob, len(content), ref)
+        data |= {"encoding": "base64", "content": base64.encodebytes(content).decode()}
+        return 200, self._body("repos/get-content", 200, data), {}
+
+    def _op_repos_create_or_update_file_contents(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        path = {**path, "path": unquote(path["path"])}
+        if repo is None:
+            return self._not_found()
+        branch = body.get("branch") or repo.default_branch
+        parent = self._repo_git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}")
+        if parent is None:
+            return 404, {"message": f"Branch {branch} not found", "documentation_url": DOCS, "status": "404"}, {}
+        file_path = path["path"]
+        existing = self._repo_git(repo, "rev-parse", "--verify", "--quiet", f"{parent}:{file_path}")
+        if existing is not None and "sha" not in body:
+            return 422, {"message": 'Invalid request.\n\n"sha" wasn\'t supplied.', "documentation_url": DOCS}, {}
+        if existing is not None and body["sha"] != existing:
+            return 409, {"message": f"{file_path} does not match {body['sha']}", "documentation_url": DOCS}, {}
+        try:
+            content = base64.b64decode(body["content"], validate=True)
+        except ValueError:
+            return 422, {"message": "content is not valid Base64", "documentation_url": DOCS}, {}
+        blob = self._repo_git(repo, "hash-object", "-w", "--stdin", stdin=content)
+        identity = {"GIT_AUTHOR_NAME": "odoosh-bot", "GIT_AUTHOR_EMAIL": "odoosh-bot@localhost"}
+        identity |= {"GIT_COMMITTER_NAME": "odoosh-bot", "GIT_COMMITTER_EMAIL": "odoosh-bot@localhost"}
+        index = (
+            Path(tempfile.gettempdir()) / f"github-double-index-{os.getpid()}-{next(self._ids)}"
+        )  # not in the work tree
+        env = {"GIT_INDEX_FILE": str(index), **identity}
+        try:
+            self._repo_git(repo, "read-tree", parent, env=env)
+            self._repo_git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{file_path}", env=env)
+            tree = self._repo_git(repo, "write-tree", env=env)
+        finally:
+            index.unlink(missing_ok=True)
+        commit = self._repo_git(repo, "commit-tree", tree, "-p", parent, "-m", body["message"], env=env)
+        self._repo_git(repo, "update-ref", f"refs/heads/{branch}", commit, parent)
+        self._branch_moved(repo, branch, commit)
+        api = f"{self.url}/repos/{repo.full_name}"
+        data = {
+            "content": self._content_json(repo, file_path, blob, len(content), branch),
+            "commit": {
+                "sha": commit,
+                "node_id": f"C_{commit}",
+                "url": f"{api}/git/commits/{commit}",
+                "message": body["message"],
+            },
+        }
+        status = 200 if existing is not None else 201
+        return status, self._body("repos/create-or-update-file-contents", status, data), {}
+
+    def _op_pulls_create(self, path: dict, query: dict, body: dict) -> tuple[int, Any, dict]:
+        repo = self._known_repo(path)
+        if repo is None:
+            return self._not_found()
+        head_owner, _, head_ref = body["head"].rpartition(":")
+        head_repo = self._repos.get(f"{head_owner}/{repo.name}") if head_owner else repo
+        head_sha = self._resolve(head_repo, f"refs/heads/{head_ref}") if head_repo else None
+        base_sha = self._resolve(repo, f"refs/heads/{body['base']}")
+        if head_sha is None or base_sha is None or not body.get("title"):
+            return (
+                422,
+                {
+                    "message": "Validation Failed",
+                    "documentation_url": DOCS,
+                    "errors": [{"resource": "PullRequest", "code": "invalid"}],
+                },
+                {},
+            )
+        for pull in self._pulls.values():
+            if (pull.head_repo, pull.head_ref, pull.base_ref, pull.state) == (
+                head_repo.full_name,
+                head_ref,
+                body["base"],
+                "open",
+            ):
+                message = f"A pull request already exists for {head_repo.owner}:{head_ref}."
+                return (
+                    422,
+                    {
+                        "message": "Validation Failed",
+                        "documentation_url": DOCS,
+                        "errors": [{"resource": "PullRequest", "code": "custom", "message": message}],
+                    },
+                    {},
+                )
+        number = self.open_pull(
+            head_sha,
+            head_ref=head_ref,
+            title=body["title"],
+            body=body.get("body") or "",
+            user="odoosh-bot",
+            head_repo=head_repo.full_name,
+            base_ref=body["base"],
+            base_sha=base_sha,
+        )
+        data = self._pull_json(self.pull(number))
+        data.update({"merged": False, "mergeable": None, "comments": 0, "commits": 1})
+        return 201, self._body("pulls/create", 201, data), {"Location": data["url"]}
 
 
 class AddonsRepository:

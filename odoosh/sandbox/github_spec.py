@@ -57,7 +57,9 @@ def operations() -> dict[str, tuple[str, str, dict]]:
 def routes() -> Map:
     rules = []
     for operation_id, (method, path, _) in operations().items():
-        rule = path.replace("{path}", "<path:path>").replace("{", "<").replace("}", ">")
+        # {path} of contents and {ref} of git refs ("heads/a-branch") span slashes on GitHub
+        rule = path.replace("{path}", "<path:path>").replace("/git/refs/{ref}", "/git/refs/<path:ref>")
+        rule = rule.replace("{", "<").replace("}", ">")
         rules.append(Rule(rule, methods=[method.upper()], endpoint=operation_id))
     return Map(rules, strict_slashes=False)
 

@@ -1,0 +1,1 @@
+"""Governance: audited, approved exec; the OCA module lock."""
