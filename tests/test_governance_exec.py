@@ -371,3 +371,21 @@ def test_the_check_catches_deleted_newest_rows_against_the_last_head_it_saw(gov)
     result = dg.materialize(assets, resources=resources, instance=instance, raise_on_error=False)
     [check] = result.get_asset_check_evaluations()
     assert not check.passed and check.metadata["first_bad_row"].value == 7 and "7..8 are missing" in check.description
+
+
+def test_an_approver_issues_the_token_with_the_command_and_a_missing_key_is_named(gov, tmp_path, monkeypatch, capsys):
+    from odoosh.governance.__main__ import main
+
+    roles = str(tmp_path / "roles.yaml")
+    argv = ["approve", "--approver", "carol", "--requester", "alice", "--environment", "production", "--roles", roles]
+    assert main([*argv, "--", "echo", "$(id); rm -rf /"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = approval.check(gov.executor.policy, token, "alice", "production", ["echo", "$(id); rm -rf /"])
+    assert claims["approver"] == "carol" and claims["expires"] > datetime.now(UTC).timestamp() + 800
+    ran = gov.run("alice", "production", ["echo", "$(id); rm -rf /"], token=token)
+    assert ran.outcome == "ran" and ran.output_excerpt == "$(id); rm -rf /\n"
+    monkeypatch.delenv("TEST_EXEC_CAROL_KEY")
+    assert main([*argv, "--", "echo", "hi"]) == 2
+    assert "TEST_EXEC_CAROL_KEY is not set" in capsys.readouterr().err
+    assert main(argv) == 2
+    assert "no command" in capsys.readouterr().err

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from odoosh import settings
+from odoosh.governance import approval
 from odoosh.governance.lock import LockError, drift, make_lock, read_lock
 
 
@@ -72,7 +74,33 @@ def add_audit(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_audit)
 
 
-SUBCOMMANDS = [add_lock, add_drift, add_audit]
+def _approve(args: argparse.Namespace) -> int:
+    if not args.roles:
+        raise settings.SettingsError(
+            "ODOOSH_EXEC_ROLES_FILE is unset: pass --roles or point it at the exec roles YAML."
+        )
+    command = args.command_args[1:] if args.command_args[:1] == ["--"] else args.command_args
+    if not command:
+        raise settings.SettingsError("no command: give it after `--`, as its words, e.g. -- odoo shell -d prod")
+    policy = approval.load_policy(args.roles)
+    print(approval.issue(policy, args.approver, args.requester, args.environment, command, ttl_s=args.ttl))
+    return 0
+
+
+def add_approve(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "approve", help="print an approval token for exactly one command (the approver's key from its variable)"
+    )
+    parser.add_argument("--approver", required=True, help="the approver's name in the roles file")
+    parser.add_argument("--requester", required=True, help="who may run the command with this token")
+    parser.add_argument("--environment", required=True, help="where, e.g. production")
+    parser.add_argument("--ttl", type=float, default=900, help="seconds the token is valid (default 900)")
+    parser.add_argument("--roles", default=os.environ.get("ODOOSH_EXEC_ROLES_FILE"), help="the exec roles YAML")
+    parser.add_argument("command_args", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command's words")
+    parser.set_defaults(func=_approve)
+
+
+SUBCOMMANDS = [add_lock, add_drift, add_audit, add_approve]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         args.lock = settings.oca_lock_file()
     try:
         return args.func(args)
-    except (LockError, settings.SettingsError) as exc:
+    except (LockError, settings.SettingsError, approval.Refused, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
