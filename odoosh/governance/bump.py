@@ -14,8 +14,9 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from odoosh.git import git_env, is_commit_id, last_lines
 from odoosh.governance.lock import Lock, LockError, git, read_lock
-from odoosh.previews.code import MANIFEST, _git_env, _last_lines, is_commit_id
+from odoosh.previews.code import MANIFEST
 from odoosh.previews.github import GitHubClient, GitHubError
 
 BUMP_BRANCH = "odoosh/oca-lock-bump"
@@ -61,7 +62,7 @@ def remote_head(url: str, branch: str) -> str:
     """The commit `branch` points at in the repository at `url`."""
     result = subprocess.run(
         ["git", "ls-remote", "--quiet", "--", url, f"refs/heads/{branch}"],
-        env=_git_env(None),
+        env=git_env(None),
         capture_output=True,
         text=True,
         timeout=120,
@@ -69,7 +70,7 @@ def remote_head(url: str, branch: str) -> str:
     )
     sha = result.stdout.split("\t", 1)[0].strip()
     if result.returncode != 0 or not is_commit_id(sha):
-        reason = _last_lines(result.stderr) or f"it has no branch {branch}"
+        reason = last_lines(result.stderr) or f"it has no branch {branch}"
         raise LockError(f"Cannot read branch {branch} of {url}: {reason}. Fix the url or branch in oca.lock.json.")
     return sha
 

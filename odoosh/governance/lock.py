@@ -14,7 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from odoosh.previews.code import MANIFEST, _git_env, _last_lines, _safe_url, is_commit_id
+from odoosh.git import git_env, is_commit_id, last_lines, safe_url
+from odoosh.previews.code import MANIFEST
 
 LOCK_FORMAT = 1
 LOCK_FILE = "oca.lock.json"
@@ -164,7 +165,7 @@ def make_lock(addons_dir: Path) -> Lock:
         entries.append(
             LockedRepository(
                 name=name,
-                url=_safe_url(url),
+                url=safe_url(url),
                 branch=_branch(checkout, addons_dir if submodules else None, name),
                 commit=head(checkout),
                 addons=tuple(addons(checkout)),
@@ -216,7 +217,7 @@ def git(cwd: Path, *args: str, allow_codes: tuple[int, ...] = ()) -> str:
     try:
         result = subprocess.run(
             ["git", "-C", str(cwd), *args],
-            env=_git_env(None),
+            env=git_env(None),
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_S,
@@ -227,7 +228,7 @@ def git(cwd: Path, *args: str, allow_codes: tuple[int, ...] = ()) -> str:
     if result.returncode in allow_codes:
         return ""
     if result.returncode != 0:
-        raise LockError(f"git {args[0]} in {cwd} failed: {_last_lines(result.stderr)}")
+        raise LockError(f"git {args[0]} in {cwd} failed: {last_lines(result.stderr)}")
     return result.stdout
 
 

@@ -13,20 +13,17 @@ checked out as plain files, so a link cannot make Odoo read files outside the ch
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
-import string
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from odoosh.git import git_env, is_commit_id, last_lines, safe_url
 from odoosh.previews.names import preview_dir
 
 FETCH_TIMEOUT_S = 300
-ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
 MANIFEST = "__manifest__.py"
 Log = Callable[[str], None]
 
@@ -67,8 +64,8 @@ def fetch_code(
         root.mkdir(parents=True, exist_ok=True)
         building = root / f".{sha}.tmp"
         shutil.rmtree(building, ignore_errors=True)  # left by a killed fetch
-        log(f"fetching {sha[:12]} from {_safe_url(repo_url)}")
-        env = _git_env(token)
+        log(f"fetching {sha[:12]} from {safe_url(repo_url)}")
+        env = git_env(token)
         _git(["init", "--quiet", "--template=", str(building)], env, repo_url, sha)
         try:
             _git(["fetch", "--quiet", "--depth", "1", "--no-tags", "--", repo_url, sha], env, repo_url, sha, building)
@@ -80,7 +77,7 @@ def fetch_code(
     paths = addons_paths(target)
     if not paths:
         raise CodeFetchError(
-            f"Commit {sha} of {_safe_url(repo_url)} holds no Odoo module (a directory with a "
+            f"Commit {sha} of {safe_url(repo_url)} holds no Odoo module (a directory with a "
             f"{MANIFEST}) at its top level or one level down; a preview needs at least one."
         )
     return PreviewCode(target, sha, tuple(paths))
@@ -114,38 +111,10 @@ def prune_code(state_dir: Path, n: int, keep: str | None = None) -> list[str]:
 # ---- internals
 
 
-def is_commit_id(sha: object) -> bool:
-    """A full SHA-1 or SHA-256 commit id (never a ref name, an option or an abbreviation)."""
-    return isinstance(sha, str) and len(sha) in (40, 64) and set(sha) <= set(string.hexdigits)
-
-
 def _checked_sha(sha: str, repo_url: str) -> str:
     if not is_commit_id(sha):
-        raise CodeFetchError(f"{sha!r} is not a full commit id (40 or 64 hex digits) of {_safe_url(repo_url)}.")
+        raise CodeFetchError(f"{sha!r} is not a full commit id (40 or 64 hex digits) of {safe_url(repo_url)}.")
     return sha.lower()
-
-
-def _git_env(token: str | None) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/nonexistent"),
-        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_ASKPASS": "/bin/false",
-        "SSH_ASKPASS": "/bin/false",
-        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
-    }
-    config = {"core.hooksPath": os.devnull, "core.symlinks": "false", "advice.detachedHead": "false"}
-    if token:
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        config["http.extraHeader"] = f"Authorization: Basic {basic}"
-    env["GIT_CONFIG_COUNT"] = str(len(config))
-    for i, (key, value) in enumerate(config.items()):
-        env[f"GIT_CONFIG_KEY_{i}"] = key
-        env[f"GIT_CONFIG_VALUE_{i}"] = value
-    return env
 
 
 def _git(args: list[str], env: dict[str, str], repo_url: str, sha: str, cwd: Path | None = None) -> str:
@@ -155,11 +124,11 @@ def _git(args: list[str], env: dict[str, str], repo_url: str, sha: str, cwd: Pat
         )
     except subprocess.TimeoutExpired:
         raise CodeFetchError(
-            f"git {args[0]} of commit {sha} from {_safe_url(repo_url)} took over {FETCH_TIMEOUT_S} s."
+            f"git {args[0]} of commit {sha} from {safe_url(repo_url)} took over {FETCH_TIMEOUT_S} s."
         ) from None
     if result.returncode != 0:
         raise CodeFetchError(
-            f"git {args[0]} of commit {sha} from {_safe_url(repo_url)} failed: {_last_lines(result.stderr)}"
+            f"git {args[0]} of commit {sha} from {safe_url(repo_url)} failed: {last_lines(result.stderr)}"
         )
     return result.stdout
 
@@ -176,25 +145,10 @@ def _why_not_fetched(repo_url: str, sha: str, env: dict[str, str]) -> CodeFetchE
     )
     if probe.returncode == 0:
         return CodeFetchError(
-            f"Commit {sha} is not in the repository {_safe_url(repo_url)} (a force-push may have "
+            f"Commit {sha} is not in the repository {safe_url(repo_url)} (a force-push may have "
             "removed it); push it again or update the pull request."
         )
     return CodeFetchError(
-        f"The repository {_safe_url(repo_url)} cannot be fetched (commit {sha}): {_last_lines(probe.stderr)} "
+        f"The repository {safe_url(repo_url)} cannot be fetched (commit {sha}): {last_lines(probe.stderr)} "
         "Check that it exists and that the platform may read it."
     )
-
-
-def _safe_url(url: str) -> str:
-    """The URL without credentials, for messages."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-def _last_lines(text: str, lines: int = 3) -> str:
-    return " ".join(" ".join(text.strip().splitlines()[-lines:]).split())

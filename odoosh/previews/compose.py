@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import idna
 
-from odoosh.previews.code import is_commit_id
+from odoosh.git import is_commit_id
 from odoosh.previews.names import pr_number, preview_name
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "compose" / "previews" / "odoo-preview.yml"
