@@ -308,6 +308,15 @@ def verify(conn: psycopg.Connection, spec: EnvironmentsSpec, environment: str, *
     return failures
 
 
+def password_of(spec: EnvironmentsSpec, environment: str, login: str, *, secrets: bool = True) -> str | None:
+    """The password the file gives `login` in `environment`; None when it gives none (or, for
+    a fork's preview, `secrets=False`, whose users are not applied)."""
+    if not secrets:
+        return None
+    user = next((u for u in spec.settings(environment).users if u.login == login), None)
+    return _password(spec, user) if user else None
+
+
 def _password(spec: EnvironmentsSpec, user: UserRule) -> str:
     password = os.environ.get(user.password_env)
     if not password:

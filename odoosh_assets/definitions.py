@@ -14,7 +14,7 @@ import dagster as dg
 from odoosh import settings
 from odoosh.previews.proxy import sandbox_ca
 from odoosh.sandbox.previews import DemoDoubles
-from odoosh_assets import backups, observability, observability_monitoring, previews, production, staging
+from odoosh_assets import backups, observability, observability_monitoring, previews, production, staging, visual
 from odoosh_assets import environments as environments_assets
 from odoosh_assets import governance as governance_assets
 from odoosh_assets import governance_exec as governance_exec_assets
@@ -31,6 +31,7 @@ from resources.odoo import OdooResource
 from resources.previews import DnsResource, GitHubResource, PreviewsResource
 from resources.production import ConfiguredProductionResource, ProductionResource, SandboxProductionResource
 from resources.staging import ConfiguredStagingResource, SandboxStagingResource, ScrubbingResource, StagingResource
+from resources.visual import VisualResource
 from schedules.backups import backup_schedules
 from schedules.governance import governance_schedules
 from schedules.observability import observability_schedules
@@ -119,6 +120,7 @@ def github_resource() -> GitHubResource:
         repository=_setting("ODOOSH_GITHUB_REPOSITORY"),
         api_url=_setting("ODOOSH_GITHUB_API_URL") or "https://api.github.com",
         token=_secret("ODOOSH_GITHUB_TOKEN"),
+        clone_url=_setting("ODOOSH_GITHUB_CLONE_URL"),
     )
 
 
@@ -134,6 +136,38 @@ def dns_resource(state_dir: str) -> DnsResource:
         wildcard=(_setting("ODOOSH_DNS_WILDCARD") or "").lower() in ("1", "true", "yes", "on"),
         domain=_setting("ODOOSH_PREVIEW_DOMAIN"),
         ca_file=str(sandbox_ca(Path(state_dir)).cert) if demo else None,
+    )
+
+
+def _list(name: str) -> list[str] | None:
+    """A ';'-separated setting (CSS selectors hold commas), None when unset."""
+    value = _setting(name)
+    return [item.strip() for item in value.split(";") if item.strip()] if value else None
+
+
+def _number(name: str) -> dict[str, float]:
+    value = _setting(f"ODOOSH_VISUAL_{name.upper()}")
+    if value is None:
+        return {}
+    try:
+        return {name: float(value)}
+    except ValueError:
+        raise ValueError(f"ODOOSH_VISUAL_{name.upper()}={value!r} is not a number (e.g. 0.98)") from None
+
+
+def visual_resource() -> VisualResource:
+    """The visual gate's routes, masks and thresholds; unset ones keep the defaults."""
+    configured = {"routes": _list("ODOOSH_VISUAL_ROUTES"), "masks": _list("ODOOSH_VISUAL_MASKS")}
+    return VisualResource(
+        **{k: v for k, v in configured.items() if v is not None},
+        **_number("min_ssim_desktop"),
+        **_number("min_ssim_mobile"),
+        **_number("min_region_ssim"),
+        override_label=_setting("ODOOSH_VISUAL_OVERRIDE_LABEL") or "visual-change-approved",
+        branch=_setting("ODOOSH_VISUAL_BRANCH") or "main",
+        admin_password=_secret("ODOOSH_STAGING_ADMIN_PASSWORD"),
+        chromium=_setting("ODOOSH_CHROMIUM") or "/usr/bin/chromium",
+        report_base_url=_setting("ODOOSH_VISUAL_REPORT_URL"),
     )
 
 
@@ -153,6 +187,7 @@ def make_definitions() -> dg.Definitions:
             *observability.observability_assets,
             *governance_assets.governance_assets,
             *governance_exec_assets.exec_assets,
+            *visual.visual_assets,
         ],
         asset_checks=[
             *production.production_smoke_checks,
@@ -170,6 +205,7 @@ def make_definitions() -> dg.Definitions:
             *observability.observability_jobs,
             *governance_assets.governance_jobs,
             *governance_exec_assets.exec_jobs,
+            visual.visual_baselines,
         ],
         schedules=[
             weekly_staging_refresh,
@@ -191,6 +227,8 @@ def make_definitions() -> dg.Definitions:
             "mail": mail_resource(state_dir),
             "prod_artifacts": artifact_store("prod"),
             "scrubbed_artifacts": artifact_store("scrubbed"),
+            "visual_artifacts": artifact_store("visual"),
+            "visual": visual_resource(),
             "github": github_resource(),
             "dns": dns_resource(state_dir),
             "previews": PreviewsResource(

@@ -47,7 +47,7 @@ OWNERS = ["team:platform"]
 SMOKE_CHECKS = list(PROBES)
 
 
-def _request(context: dg.AssetExecutionContext, github: GitHubResource) -> BuildRequest:
+def build_request(context: dg.AssetExecutionContext, github: GitHubResource) -> BuildRequest:
     """The run's PR, head commit and clone URL from the sensor's tags; a run launched by hand
     (no tags) builds the PR's head as GitHub has it now."""
     number, tags = number_of(context.partition_key), context.run.tags
@@ -65,7 +65,7 @@ def _request(context: dg.AssetExecutionContext, github: GitHubResource) -> Build
 
 @contextlib.contextmanager
 def _build(context, github: GitHubResource, dns: DnsResource, previews: PreviewsResource, staging: StagingResource):
-    request = _request(context, github)
+    request = build_request(context, github)
     # A fork's build gets no DNS token: no record (wildcard DNS, or pr-<n>.localhost, serves it).
     runtime = previews.previews(staging.target().server(start=True), dns.dns() if request.secrets else None)
     with github.client() as client:

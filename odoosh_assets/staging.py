@@ -15,9 +15,11 @@ from odoosh.artifacts import ArtifactStore
 from odoosh.mail import mail_caught as prove_mail_caught
 from odoosh.odoo import smoke
 from odoosh.odoo.database import statistics
+from odoosh.odoo.runtime import OdooEnvironment
 from odoosh.phases import Phases
 from odoosh.postgres import connect, describe_dsn
 from odoosh.postgres.abandoned import remove_abandoned
+from odoosh.staging import code as staging_code
 from odoosh.staging import promote, quarantine, snapshot, verify
 from odoosh.units import human_bytes
 from odoosh_assets.production import production_database
@@ -46,11 +48,11 @@ KEPT_CHECK = (
 )
 
 
-def _new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
+def new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
     return f"{prefix}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{context.run.run_id[:8]}"
 
 
-def _keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
+def keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
     """Delete all but the `keep` newest artifacts under `prefix` (keys sort by time)."""
     old = [f"{prefix}/{name}" for name in store.list(prefix)[:-keep]]
     for key in old:
@@ -82,13 +84,13 @@ def prod_snapshot(
 ) -> dg.MaterializeResult:
     dsn = production.database().ensure(context.log.info)
     store = prod_artifacts.store()
-    key = _new_key(SNAPSHOTS, context)
+    key = new_key(SNAPSHOTS, context)
     with scratch.owned_dir("snapshot", _work_dir(context)) as tmp:
         artifact = tmp / "artifact"
         manifest = snapshot.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
         store.publish_dir(key, artifact)
     store.write_json(LATEST, {"key": key})
-    removed = _keep_newest(store, SNAPSHOTS, settings.snapshots_kept())
+    removed = keep_newest(store, SNAPSHOTS, settings.snapshots_kept())
     seconds = manifest["seconds"]
     return dg.MaterializeResult(
         metadata={
@@ -144,7 +146,7 @@ def scrubbed_dump(
     phases = Phases(context.log.info)
     source, published = prod_artifacts.store(), scrubbed_artifacts.store()
     source_key = source.read_json(LATEST)["key"]
-    key = _new_key(DUMPS, context)
+    key = new_key(DUMPS, context)
     with source.local_copy(source_key) as snapshot_dir, scratch.owned_dir("scrubbed", work) as tmp:
         artifact = tmp / "artifact"
         gates, summary = quarantine.quarantine(snapshot_dir, artifact, quarantine_settings, phases)
@@ -152,7 +154,7 @@ def scrubbed_dump(
             sizes = {archive: _tree_size(artifact / archive) for archive in ("schema", "data")}
             published.publish_dir(key, artifact)
             published.write_json(CURRENT, {"key": key})
-            _keep_newest(published, DUMPS, settings.snapshots_kept())
+            keep_newest(published, DUMPS, settings.snapshots_kept())
     phase_seconds = {f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()}
     if gates.passed:
         yield dg.MaterializeResult(
@@ -267,13 +269,8 @@ def staging_database(
             )
         except (promote.CandidateRejected, environments.EnvironmentsError) as exc:
             raise dg.Failure(str(exc)) from None
-    catcher = mail.catcher().ensure_running()
     with phases("start"):
-        environment.start(
-            target.dsn(),
-            log=context.log.info,
-            options={"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port, "max_cron_threads": 0},
-        )
+        start_staging(environment, target.dsn(), mail, Path(odoo.state_dir), context.log.info)
     with connect(target.dsn()) as conn:
         stats = statistics(conn)
     return dg.MaterializeResult(
@@ -287,6 +284,16 @@ def staging_database(
             **{f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()},
         }
     )
+
+
+def start_staging(environment: OdooEnvironment, dsn: str, mail: MailResource, state_dir: Path, log) -> None:
+    """Staging's Odoo on `dsn`: mail to the catcher, no crons, and the main branch's code once
+    the visual gate checked it out (odoosh.staging.code); a changed config restarts it."""
+    catcher = mail.catcher().ensure_running()
+    options = {"smtp_server": catcher.smtp_host, "smtp_port": catcher.smtp_port, "max_cron_threads": 0}
+    if code := staging_code.current(state_dir):
+        options["addons_path"] = code[1]
+    environment.start(dsn, log=log, options=options)
 
 
 def _staging_target(context: dg.AssetCheckExecutionContext) -> SmokeTarget:

@@ -26,11 +26,14 @@ class GitHubResource(dg.ConfigurableResource):
     repository: str | None = Field(default=None, description="owner/name; unset: no previews.")
     api_url: str = GITHUB_API_URL
     token: str | None = None
+    clone_url: str | None = Field(
+        default=None, description="The repository's git URL; unset: derived from api_url (github.com, GHES)."
+    )
 
     def client(self) -> GitHubClient:
         if not self.repository:
             raise GitHubError("ODOOSH_GITHUB_REPOSITORY is unset: set it to owner/name to build previews.")
-        return GitHubClient(GitHubSettings(self.repository, self.api_url, self.token))
+        return GitHubClient(GitHubSettings(self.repository, self.api_url, self.token, self.clone_url))
 
 
 class DnsResource(dg.ConfigurableResource):

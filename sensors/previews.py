@@ -45,7 +45,8 @@ SENSOR_NAME = "github_pull_requests"
 PREVIEWS = dg.DynamicPartitionsDefinition(name="previews")
 # Targets, defined with the per-PR assets in odoosh_assets/previews.py.
 BUILD_JOB = "preview_build"  # materialises BUILD_ASSETS for one `pr-<n>` partition
-BUILD_ASSETS = ("preview_database", "preview_environment", "preview_dns_record")
+# the preview, then its visual gate (odoosh_assets/visual.py)
+BUILD_ASSETS = ("preview_database", "preview_environment", "preview_dns_record", "preview_screenshots", "visual_diff")
 ENVIRONMENT_ASSET = "preview_environment"  # its materialisation says which commit a build published
 TEARDOWN_JOB = "preview_teardown"  # removes everything of one `pr-<n>`, marks the deployment inactive
 MINIMUM_INTERVAL_S = 15  # an idle tick is one free 304, so polling often costs nothing

@@ -51,14 +51,18 @@ def code_root(state_dir: Path, n: int) -> Path:
 def fetch_code(
     state_dir: Path, n: int, repo_url: str, sha: str, *, token: str | None = None, log: Log = print
 ) -> PreviewCode:
-    """Check out commit `sha` of `repo_url` for preview `n` (reused if already checked out).
+    """Check out commit `sha` of `repo_url` for preview `n` (see `checkout`)."""
+    return checkout(code_root(state_dir, n), repo_url, sha, token=token, log=log)
+
+
+def checkout(root: Path, repo_url: str, sha: str, *, token: str | None = None, log: Log = print) -> PreviewCode:
+    """Check out commit `sha` of `repo_url` into `root/<sha>` (reused if already checked out).
 
     `token`: for a private repository on GitHub; handed to git in its environment, never on the
     command line. Raises CodeFetchError if the repository cannot be fetched, the commit is not
     in it, or it holds no Odoo module.
     """
     sha = _checked_sha(sha, repo_url)
-    root = code_root(state_dir, n)
     target = root / sha
     if not (target / ".git").is_dir():
         root.mkdir(parents=True, exist_ok=True)
@@ -78,7 +82,7 @@ def fetch_code(
     if not paths:
         raise CodeFetchError(
             f"Commit {sha} of {safe_url(repo_url)} holds no Odoo module (a directory with a "
-            f"{MANIFEST}) at its top level or one level down; a preview needs at least one."
+            f"{MANIFEST}) at its top level or one level down; it needs at least one."
         )
     return PreviewCode(target, sha, tuple(paths))
 
@@ -95,7 +99,11 @@ def addons_paths(checkout: Path) -> list[Path]:
 def prune_code(state_dir: Path, n: int, keep: str | None = None) -> list[str]:
     """Delete preview `n`'s checkouts except commit `keep` (all of them when None); returns the
     commits removed."""
-    root = code_root(state_dir, n)
+    return prune(code_root(state_dir, n), keep)
+
+
+def prune(root: Path, keep: str | None = None) -> list[str]:
+    """Delete the checkouts in `root` except commit `keep` (and `root` itself when None)."""
     if not root.is_dir():
         return []
     removed = []

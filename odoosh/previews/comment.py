@@ -47,9 +47,10 @@ def _code(sha: str) -> str:
     return f"`{sha[:12]}`"
 
 
-def _url(url: str) -> str:
-    """The preview URL as an autolink; it is built by the platform, so anything odd is a bug."""
-    if not url.startswith(("https://", "http://")) or any(c.isspace() or c in "<>\"'`" for c in url):
+def _url(url: str, schemes: tuple[str, ...] = ("https://", "http://")) -> str:
+    """A URL the platform built, in angle brackets (an autolink, or a link's destination);
+    anything odd in it is a bug."""
+    if not url.startswith(schemes) or any(c.isspace() or c in "<>\"'`" for c in url):
         raise ValueError(f"not a URL to publish: {url!r}")
     return f"<{url}>"
 
@@ -148,3 +149,66 @@ def notice_body(notice: Notice) -> str:
     else:
         raise ValueError(f"unknown notice {notice.kind!r}")
     return f"{MARKER}\n{text}\n"
+
+
+# ----------------------------------------------------------------------- the visual section
+
+VISUAL_START = "<!-- odoosh-visual -->"
+VISUAL_END = "<!-- /odoosh-visual -->"
+VISUAL_ROWS = 10
+REPORT_SCHEMES = ("https://", "http://", "file://")
+
+
+@dataclass(frozen=True)
+class VisualLine:
+    """One route and viewport of the visual gate, as the comment shows it."""
+
+    route: str
+    viewport: str
+    status: str  # passed | failed | new | error
+    score: float | None
+    region_score: float | None
+    reason: str
+
+
+def visual_section(
+    lines: Iterable[VisualLine],
+    *,
+    passed: bool,
+    override: str | None,
+    report_url: str,
+    thumbnail_url: str | None,
+) -> str:
+    """The gate's part of the comment: the verdict, the worst rows first, the report, a thumbnail."""
+    lines = sorted(lines, key=lambda v: (v.status in ("passed", "new"), v.region_score or 0.0))
+    failing = sum(v.status in ("failed", "error") for v in lines)
+    if override:
+        head = f"✅ Visual parity: passed by override (label {escape(override, 50)}), {failing} route(s) changed"
+    elif passed:
+        head = "✅ Visual parity: passed"
+    else:
+        head = f"❌ Visual parity: {failing} route(s) failed"
+    out = [VISUAL_START, f"#### {head}", "", "| route | viewport | result | SSIM | worst region | why |"]
+    out.append("|---|---|---|---|---|---|")
+    for v in lines[:VISUAL_ROWS]:
+        score = "" if v.score is None else f"{v.score:.4f}"
+        region = "" if v.region_score is None else f"{v.region_score:.4f}"
+        out.append(
+            f"| {escape(v.route, 80)} | {escape(v.viewport, 20)} | {escape(v.status, 10)} | {score} | {region} "
+            f"| {escape(v.reason, 160)} |"
+        )
+    if len(lines) > VISUAL_ROWS:
+        out.append(f"| … {len(lines) - VISUAL_ROWS} more in the report | | | | | |")
+    # file:// only in the sandbox, whose artifact store is a local directory
+    out += ["", f"[Visual report]({_url(report_url, REPORT_SCHEMES)})"]
+    if thumbnail_url:
+        out += ["", f"![worst diff]({_url(thumbnail_url, REPORT_SCHEMES)})"]
+    return "\n".join([*out, VISUAL_END])
+
+
+def with_visual(body: str, section: str) -> str:
+    """`body` with its visual section replaced by `section` (or added at the end)."""
+    start, end = body.find(VISUAL_START), body.find(VISUAL_END)
+    if start != -1 and end > start:
+        body = body[:start].rstrip("\n") + "\n" + body[end + len(VISUAL_END) :].lstrip("\n")
+    return body.rstrip("\n") + "\n\n" + section + "\n"

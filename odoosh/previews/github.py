@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -44,6 +44,21 @@ class GitHubSettings:
     repository: str  # owner/name
     api_url: str = DEFAULT_API_URL
     token: str | None = field(default=None, repr=False)
+    clone_url: str | None = None  # None: derived from api_url
+
+    def git_url(self) -> str:
+        """Where git fetches the repository's own branches: ODOOSH_GITHUB_CLONE_URL, or GitHub's
+        (https://github.com/owner/name.git; GitHub Enterprise: its host, without /api/v3)."""
+        if self.clone_url:
+            return self.clone_url
+        parts = urlsplit(self.api_url)
+        if parts.hostname == "api.github.com":
+            return f"https://github.com/{self.repository}.git"
+        if parts.path.rstrip("/") == "/api/v3":
+            return f"{parts.scheme}://{parts.netloc}/{self.repository}.git"
+        raise GitHubError(
+            f"set ODOOSH_GITHUB_CLONE_URL: the git URL of {self.repository} at {self.api_url} is not known"
+        )
 
     @classmethod
     def from_env(cls) -> GitHubSettings | None:
@@ -60,6 +75,7 @@ class GitHubSettings:
             repository=repository,
             api_url=os.environ.get("ODOOSH_GITHUB_API_URL") or DEFAULT_API_URL,
             token=os.environ.get("ODOOSH_GITHUB_TOKEN") or None,
+            clone_url=os.environ.get("ODOOSH_GITHUB_CLONE_URL") or None,
         )
 
 

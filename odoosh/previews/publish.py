@@ -16,11 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from odoosh.previews.comment import MARKER, SmokeLine, building_body, failure_body, success_body, torn_down_body
+from odoosh.previews.comment import (
+    MARKER,
+    SmokeLine,
+    building_body,
+    failure_body,
+    success_body,
+    torn_down_body,
+    with_visual,
+)
 from odoosh.previews.github import GitHubClient
 from odoosh.previews.names import preview_name
 
 STATUS_CONTEXT = "odoosh/preview"
+VISUAL_CONTEXT = "odoosh/visual"
 
 
 @dataclass
@@ -76,6 +85,22 @@ class PreviewPublisher:
         self.github.upsert_comment(
             number, MARKER, failure_body(number, sha, step, error, smoke, seconds, branch=branch, note=note)
         )
+
+    def visual(self, number: int, sha: str, section: str, *, passed: bool, summary: str, report_url: str) -> None:
+        """The visual gate's verdict: a commit status of its own (a branch rule can require it)
+        and its section in the PR's comment, while `sha` is still the PR's head."""
+        self.github.set_commit_status(
+            sha,
+            "success" if passed else "failure",
+            context=VISUAL_CONTEXT,
+            description=summary[:140],  # GitHub's limit for a status description
+            target_url=report_url if report_url.startswith("https://") else None,
+        )
+        head, _ = self._head(number)
+        if head != sha:
+            return
+        current = next((c["body"] for c in self.github.comments(number) if MARKER in (c.get("body") or "")), MARKER)
+        self.github.upsert_comment(number, MARKER, with_visual(current, section))
 
     def removed(self, number: int, sha: str, reason: str) -> int:
         """Teardown: every deployment of `pr-<n>` inactive, and the comment says so; returns how

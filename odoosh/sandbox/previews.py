@@ -53,6 +53,7 @@ class DemoDoubles:
             "ODOOSH_GITHUB_REPOSITORY": REPOSITORY,
             "ODOOSH_GITHUB_API_URL": record["github"]["url"],
             "ODOOSH_GITHUB_TOKEN": record["github_token"],
+            "ODOOSH_GITHUB_CLONE_URL": record["github"]["clone_url"],
             "ODOOSH_DO_API_URL": record["dns"]["url"],
             "ODOOSH_DO_TOKEN": record["dns_token"],
             "ODOOSH_DNS_ZONE": ZONE,
@@ -103,7 +104,7 @@ class DemoDoubles:
         pid = self._launch(args, "github", {"ODOOSH_GITHUB_TOKEN": token}, url_file.exists)
         url = url_file.read_text().strip()
         log(f"the demo's GitHub double serves {REPOSITORY} at {url}, with one open pull request")
-        return {"pid": pid, "process_start": process.start_time(pid), "url": url}
+        return {"pid": pid, "process_start": process.start_time(pid), "url": url, "clone_url": repository.clone_url}
 
     def _start_dns(self, token: str, log: Log) -> dict:
         ca = sandbox_ca(Path(self.state_dir))

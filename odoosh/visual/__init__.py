@@ -1,0 +1,1 @@
+"""Visual parity: screenshots of previews against baselines taken from staging (README "Visual gate")."""
