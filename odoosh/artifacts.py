@@ -106,10 +106,10 @@ class ArtifactStore:
         it; a missing key is not an error."""
         self._backend().delete(_check_key(key))
 
-    def url(self, key: str, name: str, expires_s: int = 7 * 86400) -> str:
+    def link(self, key: str, name: str, expires_s: int = 7 * 86400) -> str:
         """Where a person opens file `name` of the tree under `key`: a file:// URL for a local
         store, a presigned GET for S3 (valid `expires_s`, at most the 7 days SigV4 allows)."""
-        return self._backend().url(f"{_check_key(key)}/{_check_key(name)}", min(expires_s, 7 * 86400))
+        return self._backend().link(f"{_check_key(key)}/{_check_key(name)}", min(expires_s, 7 * 86400))
 
     def describe(self) -> str:
         """The store's location for metadata and messages, with any credentials stripped."""
@@ -189,7 +189,7 @@ class _LocalStore:
     def exists(self, key: str) -> bool:
         return (self.root / key).exists()
 
-    def url(self, key: str, expires_s: int) -> str:
+    def link(self, key: str, expires_s: int) -> str:
         return (self.root / key).as_uri()
 
     def delete(self, key: str) -> None:
@@ -269,7 +269,7 @@ class _S3Store:
         obj = self._obj(key)
         return self._has(obj) or self._has(f"{obj}/{COMPLETE}")
 
-    def url(self, key: str, expires_s: int) -> str:
+    def link(self, key: str, expires_s: int) -> str:
         params = {"Bucket": self.bucket, "Key": self._obj(key)}
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
 

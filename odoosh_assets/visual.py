@@ -238,7 +238,7 @@ def _baseline_copy(store, baseline: dict | None):
 def _link(visual: VisualResource, store, key: str, name: str) -> str:
     if visual.report_base_url:
         return f"{visual.report_base_url.rstrip('/')}/{key}/{name}"
-    return store.url(key, name)
+    return store.link(key, name)
 
 
 def _summary(verdict: gate.Verdict) -> str:

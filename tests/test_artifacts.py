@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
+import httpx
 import pytest
 
 from odoosh.artifacts import (
@@ -224,3 +225,16 @@ def test_checksums_report_flipped_missing_and_extra_files(tmp_path):
         "missing: blobs/1.dat",
         "unexpected file: extra.dat",
     ]
+
+
+def test_a_link_opens_one_stored_file(store, tmp_path):
+    """What a PR's report link is: file:// for a directory, a presigned GET for S3."""
+    store.publish_dir("reports/r1", make_tree(tmp_path / "tree"))
+    link = store.link("reports/r1", "toc.dat")
+    if link.startswith("file://"):
+        assert Path(urlsplit(link).path).read_bytes() == FILES["toc.dat"]
+    else:
+        assert httpx.get(link, timeout=10).content == FILES["toc.dat"]  # no credentials: the link is enough
+        assert "Signature=" in link and "Expires=" in link  # moto does not check them; S3 does
+    with pytest.raises(ValueError, match="invalid artifact key"):
+        store.link("reports/r1", "../secret")

@@ -112,3 +112,24 @@ def test_the_comment_on_github_is_one_updated_in_place():
         [comment] = double.comments(1)
         assert "code fetch" in comment["body"] and "https://pr-1.localhost/" not in comment["body"]
         assert double.spec_failures == []
+
+
+def test_the_visual_section_is_inert_and_replaced_in_place():
+    from odoosh.previews.comment import VISUAL_END, VISUAL_START, VisualLine, visual_section, with_visual
+
+    evil = VisualLine("/x?a=<script>@admin", "desktop", "failed", 0.991, 0.31, "region at x=0 [a](javascript:x)")
+    fine = VisualLine("/web/login", "mobile", "passed", 1.0, 1.0, "unchanged")
+    section = visual_section(
+        [fine, evil], passed=False, override=None, report_url="https://r/x.html", thumbnail_url=None
+    )
+    assert "<script>" not in section and "[a](javascript" not in section
+    assert section.index("failed") < section.index("passed"), "the worst rows first"
+    assert "[Visual report](<https://r/x.html>)" in section and "![" not in section
+    with pytest.raises(ValueError):
+        visual_section([fine], passed=True, override=None, report_url="javascript:alert(1)", thumbnail_url=None)
+    body = with_visual("<!-- odoosh-preview -->\n### ✅ Preview\n", section)
+    again = with_visual(
+        body, visual_section([fine], passed=True, override=None, report_url="https://r/y", thumbnail_url=None)
+    )
+    assert again.count(VISUAL_START) == 1 and again.count(VISUAL_END) == 1
+    assert "Visual parity: passed" in again and "failed" not in again and again.startswith("<!-- odoosh-preview -->")

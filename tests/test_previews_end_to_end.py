@@ -117,6 +117,16 @@ class Platform:
     def partitions(self) -> list[str]:
         return self.instance.get_dynamic_partitions("previews")
 
+    def materialize(self, *keys: str, partition: str | None = None) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [*self.definitions.assets, *self.definitions.asset_checks],
+            selection=dg.AssetSelection.assets(*keys),
+            resources=self.definitions.resources,
+            instance=self.instance,
+            partition_key=partition,
+            raise_on_error=False,
+        )
+
     def staging_server(self):
         return sandbox_staging(self.state).server(start=True)
 
@@ -140,6 +150,7 @@ def platform():
             "ODOOSH_GITHUB_REPOSITORY": REPOSITORY,
             "ODOOSH_GITHUB_API_URL": github.url,
             "ODOOSH_GITHUB_TOKEN": TOKEN,
+            "ODOOSH_GITHUB_CLONE_URL": origin.clone_url,
             "ODOOSH_DO_API_URL": dns.url,
             "ODOOSH_DO_TOKEN": DO_TOKEN,
             "ODOOSH_DNS_ZONE": ZONE,
@@ -237,7 +248,7 @@ def test_a_pull_request_gets_a_preview_rebuilt_on_push_and_torn_down_on_close(pl
     assert built.success, [e.message for e in built.all_events if e.is_failure]
     assert f"pr-{number}" in platform.partitions()
     assert checks(built) == dict.fromkeys(
-        ["environment_settings_hold", "smoke_http", "smoke_users", "smoke_modules", "smoke_logs"], True
+        ["environment_settings_hold", "smoke_http", "smoke_users", "smoke_modules", "smoke_logs", "visual_parity"], True
     )
 
     # The comment holds a URL that answers over verified HTTPS, with the PR's code.
@@ -450,3 +461,52 @@ def test_the_sensor_runs_by_default_only_with_a_repository(platform, monkeypatch
     monkeypatch.delenv("ODOOSH_GITHUB_REPOSITORY")
     stopped = next(s for s in make_definitions().sensors if s.name == "github_pull_requests")
     assert stopped.default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def _status(github: GitHubDouble, sha: str, context: str) -> str:
+    return [s["state"] for s in github.commit_statuses() if s["sha"] == sha and s["context"] == context][-1]
+
+
+def test_the_visual_gate_holds_each_preview_to_the_look_of_main(platform):
+    """Baselines from staging on main's head, then a PR with main's look passes, a PR whose CSS
+    changes the login page fails with its scores on the PR, and the override label passes it."""
+    github, origin = platform.github, platform.origin
+    css = origin.path / "shop_theme" / "static" / "src" / "css"
+    css.mkdir(parents=True, exist_ok=True)
+    (css / "theme.css").write_text(".o_company_name { color: #714b67; }\n")
+    main = origin.commit({"shop_theme": "16.0.1.0.0"}, "main's look")
+    baselines = platform.materialize("screenshot_baselines")
+    assert baselines.success, [e.message for e in baselines.all_events if e.is_failure]
+    [taken] = baselines.get_asset_materialization_events()
+    metadata = taken.materialization.metadata
+    assert metadata["commit"].value == main and metadata["routes_failed"].value == 0
+    assert metadata["shots"].value == 6, "three routes, two viewports"
+
+    same = origin.commit({"shop_theme": "16.0.1.0.0"}, "a change that keeps the look")
+    alike = github.open_pull(same, head_ref="chore/same-look", title="Same look")
+    built = platform.tick_and_run(BUILD_JOB)
+    assert built.success, [e.message for e in built.all_events if e.is_failure]
+    assert checks(built)["visual_parity"]
+    assert "Visual parity: passed" in platform.comment(alike)["body"]
+    assert _status(github, same, "odoosh/visual") == "success"
+
+    (css / "theme.css").write_text(".o_company_name { color: #017e84; margin-top: 3rem; }\n")
+    look = origin.commit({"shop_theme": "16.0.1.0.0"}, "a new look")
+    changed = github.open_pull(look, head_ref="feature/new-look", title="New look")
+    built = platform.tick_and_run(BUILD_JOB)
+    assert not built.success and checks(built)["visual_parity"] is False
+    body = platform.comment(changed)["body"]
+    assert "Visual parity: " in body and "failed" in body and "/web/login" in body
+    assert "[Visual report](<file://" in body and "![worst diff](<file://" in body
+    report = Path(body.split("[Visual report](<file://")[1].split(">)")[0])
+    assert report.is_file() and "failed" in report.read_text()
+    assert _status(github, look, "odoosh/visual") == "failure"
+    assert f"pr-{changed}" in platform.partitions(), "the preview itself stays up: only the gate failed"
+
+    github.add_label(changed, "visual-change-approved")
+    overridden = platform.materialize("visual_diff", partition=f"pr-{changed}")
+    assert overridden.success
+    [evaluation] = overridden.get_asset_check_evaluations()
+    assert evaluation.passed and evaluation.metadata["override"].value == "visual-change-approved"
+    assert "passed by override" in platform.comment(changed)["body"]
+    assert _status(github, look, "odoosh/visual") == "success"
