@@ -65,7 +65,18 @@ def build() -> int:
         )
         demo_previews(state)  # only now: a configuration that crashes the build starts nothing
         start_monitoring(state)
-        previews = build_previews(make_definitions(), instance) if os.environ.get("ODOOSH_GITHUB_REPOSITORY") else []
+        previews = []
+        if os.environ.get("ODOOSH_GITHUB_REPOSITORY"):
+            definitions = make_definitions()
+            # main's look first: the previews' visual gate compares with it
+            previews.append(
+                definitions.resolve_job_def("visual_baselines").execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                )
+            )
+            previews += build_previews(definitions, instance)
     return report(result, *previews)
 
 

@@ -23,7 +23,7 @@ from odoosh.previews.runtime import SANDBOX
 from odoosh.staging import code as staging_code
 from odoosh.visual import gate, shots
 from odoosh.visual.admin import admin_login
-from odoosh.visual.capture import CaptureError, Shot, capture
+from odoosh.visual.capture import CaptureError, Shot, capture, needs_login
 from odoosh_assets.previews import build_request, preview_environment
 from odoosh_assets.staging import ENVIRONMENT as STAGING
 from odoosh_assets.staging import keep_newest, new_key, staging_database, start_staging
@@ -44,10 +44,12 @@ CHECK = "visual_parity"
 
 
 def _take(visual: VisualResource, url: str, login, context, *, sandbox_tls: bool) -> list[Shot]:
+    # No login, no password: only the public routes (a fork's code must never see a password).
+    routes = [r for r in visual.checked_routes() if login or not needs_login(r)]
     try:
         return capture(
             url,
-            visual.checked_routes(),
+            routes,
             visual.viewports(),
             login=login,
             masks=visual.masks,
@@ -140,9 +142,15 @@ def preview_screenshots(
     runtime = previews.previews(staging.target().server(start=True), None)
     url = runtime.url(request.number)
     dsn = runtime.server.dsn(preview_database_name(request.number))
-    admin = admin_login(dsn)
-    given = environments.password_of(environments_file.spec(), PREVIEWS_SECTION, admin, secrets=request.secrets)
-    login = visual.login(admin, sandbox=staging.target().sandbox, given=given)
+    login = None  # a fork's preview runs code nobody reviewed: it gets no password, only public routes
+    if request.secrets:
+        admin, spec = admin_login(dsn), environments_file.spec()
+        given = environments.password_of(spec, PREVIEWS_SECTION, admin) or environments.password_of(
+            spec, STAGING, admin
+        )
+        login = visual.login(admin, sandbox=staging.target().sandbox, given=given)
+    else:
+        context.log.info("a fork's preview: only the routes that need no login are photographed")
     taken = _take(visual, url, login, context, sandbox_tls=previews.runtime == SANDBOX)
     prefix = f"{PREVIEW_SHOTS}/{context.partition_key}"
     key, shot_set = _store(visual_artifacts.store(), prefix, taken, commit=request.sha, url=url, context=context)

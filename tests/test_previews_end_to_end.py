@@ -418,6 +418,8 @@ def test_a_fork_is_built_once_labelled_and_gets_no_secrets(platform):
     assert built.success
     run = platform.instance.get_run_by_id(built.run_id)
     assert run.tags["odoosh/secrets"] == "none"
+    [shots] = [m for m in built.get_asset_materialization_events() if m.asset_key.path == ["preview_screenshots"]]
+    assert shots.materialization.metadata["shots"].value == 2, "the login page only: no password for a fork's code"
     assert platform.dns.records(ZONE) == [], "no DNS token for a fork"
     database = platform.staging_server().dsn(f"odoosh_pr_{number}")
     assert parameter(database, "odoosh.test.environment") == "preview"
