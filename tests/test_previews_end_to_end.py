@@ -498,7 +498,7 @@ def test_the_visual_gate_holds_each_preview_to_the_look_of_main(platform):
     built = platform.tick_and_run(BUILD_JOB)
     assert not built.success and checks(built)["visual_parity"] is False
     body = platform.comment(changed)["body"]
-    assert "Visual parity: " in body and "failed" in body and "/web/login" in body
+    assert "Visual parity: " in body and "failed" in body and "\\/web\\/login" in body  # escaped
     assert "[Visual report](<file://" in body and "![worst diff](<file://" in body
     report = Path(body.split("[Visual report](<file://")[1].split(">)")[0])
     assert report.is_file() and "failed" in report.read_text()
