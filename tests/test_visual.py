@@ -165,7 +165,7 @@ def test_the_command_prints_json_and_exits_by_verdict(tmp_path, capsys):
         cli.main(["compare", str(base), str(changed), "--viewport", "mobile", "--diff", str(tmp_path / "d.png")]) == 1
     )
     verdict = json.loads(capsys.readouterr().out)
-    assert verdict["passed"] is False and verdict["worst_region"]["width"] == 32 and verdict["score"] > 0.99
+    assert verdict["passed"] is False and verdict["worst_region"]["width"] == 16 and verdict["score"] > 0.99
     assert load_png(tmp_path / "d.png").shape == (800, 1280, 3)
     masked = ["--mask", "490,390,100,40"]
     assert cli.main(["compare", str(base), str(changed), "--viewport", "desktop", *masked]) == 0
