@@ -132,7 +132,9 @@ def compare(
         size_change = f"size changed from {_size(baseline)} to {_size(candidate)}"
     a, b = _on_canvas(baseline, candidate)
     if min(a.shape[:2]) < MIN_SIDE:
-        raise VisualInputError(f"a {_size(a)} image is too small to compare: screenshots are at least {MIN_SIDE} pixels a side")
+        raise VisualInputError(
+            f"a {_size(a)} image is too small to compare: screenshots are at least {MIN_SIDE} pixels a side"
+        )
     for mask in masks:
         a[mask.y : mask.y + mask.height, mask.x : mask.x + mask.width] = MASK_COLOUR
         b[mask.y : mask.y + mask.height, mask.x : mask.x + mask.width] = MASK_COLOUR
