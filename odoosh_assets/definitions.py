@@ -38,6 +38,7 @@ from schedules.observability import observability_schedules
 from schedules.staging import weekly_staging_refresh
 from sensors.alerts import alert_sensors
 from sensors.previews import github_pull_requests_sensor
+from sensors.visual import main_branch_sensor
 
 
 def _secret(name: str) -> dg.EnvVar | None:
@@ -217,6 +218,7 @@ def make_definitions() -> dg.Definitions:
             automation,
             *alert_sensors(running=bool(_setting("ODOOSH_ALERT_WEBHOOK_URL"))),
             github_pull_requests_sensor(previews.preview_build, previews.preview_teardown),
+            main_branch_sensor(visual.visual_baselines),
         ],
         resources={
             "production": production_resource(state_dir),
