@@ -106,6 +106,17 @@ class ArtifactStore:
         it; a missing key is not an error."""
         self._backend().delete(_check_key(key))
 
+    def keep_newest(self, prefix: str, keep: int) -> list[str]:
+        """Delete all but the `keep` newest keys under `prefix` (keys named by time sort by
+        time; names that start with a letter, like `current.json`, sort after them and are
+        kept); returns the keys deleted."""
+        names = self.list(prefix)
+        timed = [n for n in names if n[:1].isdigit()]
+        old = [f"{prefix}/{name}" for name in timed[: max(len(timed) - keep, 0)]]
+        for key in old:
+            self.delete(key)
+        return old
+
     def link(self, key: str, name: str, expires_s: int = 7 * 86400) -> str:
         """Where a person opens file `name` of the tree under `key`: a file:// URL for a local
         store, a presigned GET for S3 (valid `expires_s`, at most the 7 days SigV4 allows)."""

@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 
 from odoosh import environments, scratch, settings
-from odoosh.artifacts import ArtifactStore
 from odoosh.mail import mail_caught as prove_mail_caught
 from odoosh.odoo import smoke
 from odoosh.odoo.database import statistics
@@ -52,14 +51,6 @@ def new_key(prefix: str, context: dg.AssetExecutionContext) -> str:
     return f"{prefix}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{context.run.run_id[:8]}"
 
 
-def keep_newest(store: ArtifactStore, prefix: str, keep: int) -> list[str]:
-    """Delete all but the `keep` newest artifacts under `prefix` (keys sort by time)."""
-    old = [f"{prefix}/{name}" for name in store.list(prefix)[:-keep]]
-    for key in old:
-        store.delete(key)
-    return old
-
-
 def _work_dir(context: dg.AssetExecutionContext) -> Path:
     """The scratch space of runs (reachable by the PostgreSQL server user), rid first of what
     killed runs left there: raw snapshots, quarantine clusters still running."""
@@ -90,7 +81,7 @@ def prod_snapshot(
         manifest = snapshot.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
         store.publish_dir(key, artifact)
     store.write_json(LATEST, {"key": key})
-    removed = keep_newest(store, SNAPSHOTS, settings.snapshots_kept())
+    removed = store.keep_newest(SNAPSHOTS, settings.snapshots_kept())
     seconds = manifest["seconds"]
     return dg.MaterializeResult(
         metadata={
@@ -154,7 +145,7 @@ def scrubbed_dump(
             sizes = {archive: _tree_size(artifact / archive) for archive in ("schema", "data")}
             published.publish_dir(key, artifact)
             published.write_json(CURRENT, {"key": key})
-            keep_newest(published, DUMPS, settings.snapshots_kept())
+            published.keep_newest(DUMPS, settings.snapshots_kept())
     phase_seconds = {f"seconds_{phase}": dg.MetadataValue.float(s) for phase, s in phases.seconds.items()}
     if gates.passed:
         yield dg.MaterializeResult(

@@ -7,13 +7,11 @@ report; blocking check `visual_parity`, which a maintainer's label on the PR ove
 Sets and reports live in the `visual` artifact store (ODOOSH_VISUAL_ARTIFACTS).
 """
 
-import contextlib
-import tempfile
 from pathlib import Path
 
 import dagster as dg
 
-from odoosh import environments, settings
+from odoosh import environments
 from odoosh.previews.build import ENVIRONMENT as PREVIEWS_SECTION
 from odoosh.previews.comment import VisualLine, visual_section
 from odoosh.previews.database import preview_database_name
@@ -22,11 +20,12 @@ from odoosh.previews.pulls import number_of
 from odoosh.previews.runtime import SANDBOX
 from odoosh.staging import code as staging_code
 from odoosh.visual import gate, shots
+from odoosh.visual import store as visual_store
 from odoosh.visual.admin import admin_login
 from odoosh.visual.capture import CaptureError, Shot, capture, needs_login
 from odoosh_assets.previews import build_request, preview_environment
 from odoosh_assets.staging import ENVIRONMENT as STAGING
-from odoosh_assets.staging import keep_newest, new_key, staging_database, start_staging
+from odoosh_assets.staging import new_key, staging_database, start_staging
 from resources.artifacts import ArtifactStoreResource
 from resources.environments import EnvironmentsResource
 from resources.mail import MailResource
@@ -38,8 +37,6 @@ from sensors.previews import PREVIEWS
 
 GROUP = "visual"
 OWNERS = ["team:platform"]
-BASELINES, PREVIEW_SHOTS, REPORTS, CURRENT = "baselines", "previews", "reports", "current.json"
-KEEP = 5  # sets kept per prefix: the current one and a few to compare by hand
 CHECK = "visual_parity"
 
 
@@ -62,18 +59,12 @@ def _take(visual: VisualResource, url: str, login, context, *, sandbox_tls: bool
         raise dg.Failure(str(exc)) from None
 
 
-def _store(store, prefix: str, taken: list[Shot], *, commit: str, url: str, context) -> tuple[str, shots.ShotSet]:
-    """Publish a set under a new key of `prefix` and point `prefix/current.json` at it."""
-    key = new_key(prefix, context)
-    with tempfile.TemporaryDirectory(dir=settings.work_dir()) as tmp:
-        shot_set = shots.write(Path(tmp) / "set", taken, commit=commit, url=url)
-        store.publish_dir(key, Path(tmp) / "set")
-    store.write_json(f"{prefix}/{CURRENT}", {"key": key, "commit": commit})
-    keep_newest(store, prefix, KEEP + 1)  # + current.json, which sorts after the keys
+def _publish(visual_artifacts: ArtifactStoreResource, prefix: str, taken: list[Shot], context, **set_info):
     for shot in taken:
         if shot.error:
             context.log.warning(f"{shot.route} ({shot.viewport}): {shot.error}")
-    return key, shot_set
+    key = new_key(prefix, context)
+    return key, visual_store.publish(visual_artifacts.store(), prefix, key, taken, **set_info)
 
 
 def _set_metadata(key: str, shot_set: shots.ShotSet) -> dict:
@@ -117,7 +108,7 @@ def screenshot_baselines(
     given = environments.password_of(environments_file.spec(), STAGING, admin)
     login = visual.login(admin, sandbox=target.sandbox, given=given)
     taken = _take(visual, environment.url, login, context, sandbox_tls=False)
-    key, shot_set = _store(visual_artifacts.store(), BASELINES, taken, commit=sha, url=environment.url, context=context)
+    key, shot_set = _publish(visual_artifacts, visual_store.BASELINES, taken, context, commit=sha, url=environment.url)
     return dg.MaterializeResult(metadata={**_set_metadata(key, shot_set), "branch": visual.branch})
 
 
@@ -152,8 +143,8 @@ def preview_screenshots(
     else:
         context.log.info("a fork's preview: only the routes that need no login are photographed")
     taken = _take(visual, url, login, context, sandbox_tls=previews.runtime == SANDBOX)
-    prefix = f"{PREVIEW_SHOTS}/{context.partition_key}"
-    key, shot_set = _store(visual_artifacts.store(), prefix, taken, commit=request.sha, url=url, context=context)
+    prefix = visual_store.preview_prefix(context.partition_key)
+    key, shot_set = _publish(visual_artifacts, prefix, taken, context, commit=request.sha, url=url)
     return dg.MaterializeResult(metadata=_set_metadata(key, shot_set))
 
 
@@ -180,22 +171,13 @@ def visual_diff(
     visual_artifacts: ArtifactStoreResource,
 ):
     store, number = visual_artifacts.store(), number_of(context.partition_key)
-    preview = store.read_json(f"{PREVIEW_SHOTS}/{context.partition_key}/{CURRENT}")
-    baseline = store.read_json(f"{BASELINES}/{CURRENT}") if store.exists(f"{BASELINES}/{CURRENT}") else None
     with github.client() as client:
-        labels = client.labels(number)
-        override = visual.override_label if visual.override_label in labels else None
-        key = new_key(f"{REPORTS}/{context.partition_key}", context)
-        with (
-            tempfile.TemporaryDirectory(dir=settings.work_dir()) as tmp,
-            store.local_copy(preview["key"]) as preview_dir,
-            _baseline_copy(store, baseline) as baseline_dir,
-        ):
-            verdict = gate.judge(
-                baseline_dir, preview_dir, Path(tmp) / "report", visual.thresholds(), override=override
-            )
-            store.publish_dir(key, Path(tmp) / "report")
-        keep_newest(store, f"{REPORTS}/{context.partition_key}", KEEP)
+        override = visual.override_label if visual.override_label in client.labels(number) else None
+        key = new_key(f"{visual_store.REPORTS}/{context.partition_key}", context)
+        try:
+            verdict = visual_store.judge(store, context.partition_key, key, visual.thresholds(), override=override)
+        except LookupError as exc:
+            raise dg.Failure(str(exc)) from None
         report_url = _link(visual, store, key, gate.REPORT)
         worst = verdict.worst()
         thumbnail = (
@@ -209,7 +191,7 @@ def visual_diff(
         )
         summary = _summary(verdict)
         PreviewPublisher(client).visual(
-            number, preview["commit"], section, passed=verdict.passed, summary=summary, report_url=report_url
+            number, verdict.preview_commit, section, passed=verdict.passed, summary=summary, report_url=report_url
         )
     failing = "; ".join(f"{r.route} ({r.viewport}) {r.status}: {r.reason}" for r in verdict.failing)
     (context.log.info if verdict.passed else context.log.error)(
@@ -237,10 +219,6 @@ def visual_diff(
             "report": dg.MetadataValue.url(report_url),
         },
     )
-
-
-def _baseline_copy(store, baseline: dict | None):
-    return store.local_copy(baseline["key"]) if baseline else contextlib.nullcontext(None)
 
 
 def _link(visual: VisualResource, store, key: str, name: str) -> str:

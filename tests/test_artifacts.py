@@ -238,3 +238,13 @@ def test_a_link_opens_one_stored_file(store, tmp_path):
         assert "Signature=" in link and "Expires=" in link  # moto does not check them; S3 does
     with pytest.raises(ValueError, match="invalid artifact key"):
         store.link("reports/r1", "../secret")
+
+
+def test_keep_newest_deletes_the_oldest_timed_keys_only(tmp_path):
+    store = ArtifactStore(str(tmp_path / "store"))
+    for name in ("20260101T000000Z-a", "20260102T000000Z-b", "20260103T000000Z-c"):
+        store.publish_dir(f"sets/{name}", make_tree(tmp_path / name))
+    store.write_json("sets/current.json", {"key": "sets/20260103T000000Z-c"})
+    assert store.keep_newest("sets", 2) == ["sets/20260101T000000Z-a"]
+    assert store.list("sets") == ["20260102T000000Z-b", "20260103T000000Z-c", "current.json"]
+    assert store.keep_newest("sets", 5) == []
