@@ -43,9 +43,11 @@ Suites: bookworm
 Components: stable
 Signed-By: /etc/apt/keyrings/docker.asc
 EOF
+# Chromium and a fixed font: the visual gate photographs previews with Playwright, which
+# cannot download its own browser here.
 RUN set -eux; \
     apt-get update; \
-    apt-get install -y --no-install-recommends git \
+    apt-get install -y --no-install-recommends git chromium fonts-dejavu-core \
         "docker-ce-cli=${DOCKER_CLI_VERSION}" "docker-compose-plugin=${DOCKER_COMPOSE_VERSION}"; \
     rm -rf /var/lib/apt/lists/*; \
     docker --version; \

@@ -22,10 +22,12 @@ from odoosh.previews.build import BuildFailed, BuildRequest, PreviewBuild
 from odoosh.previews.database import preview_database_name
 from odoosh.previews.publish import PreviewPublisher
 from odoosh.previews.pulls import ORPHAN, Pull, number_of
+from odoosh.visual import store as visual_store
 from odoosh_assets.environments import CHECK as SETTINGS_CHECK
 from odoosh_assets.environments import settings_result
 from odoosh_assets.smoke import PROBES
 from odoosh_assets.staging import staging_database
+from resources.artifacts import ArtifactStoreResource
 from resources.environments import EnvironmentsResource
 from resources.mail import MailResource
 from resources.previews import DnsResource, GitHubResource, PreviewsResource
@@ -224,7 +226,7 @@ def preview_environment(
 
 
 @dg.op(
-    description="Stop the preview's Odoo, drop its database, delete its DNS record and proxy route, mark its deployments inactive."
+    description="Stop the preview's Odoo, drop its database, delete its DNS record and proxy route, its screenshots and visual reports, mark its deployments inactive."
 )
 def remove_preview(
     context: dg.OpExecutionContext,
@@ -232,6 +234,7 @@ def remove_preview(
     dns: DnsResource,
     previews: PreviewsResource,
     staging: StagingResource,
+    visual_artifacts: ArtifactStoreResource,
 ) -> None:
     number, tags = number_of(context.partition_key), context.run.tags
     runtime = previews.previews(staging.target().server(start=True), dns.dns())
@@ -244,7 +247,10 @@ def remove_preview(
             tags.get(TAG_REASON) or "removed",
             log=context.log.info,
         )
-    context.log.info(f"preview pr-{number} removed; {marked} deployment(s) marked inactive")
+    visual_store.remove(visual_artifacts.store(), context.partition_key)
+    context.log.info(
+        f"preview pr-{number} removed, with its screenshots and visual reports; {marked} deployment(s) marked inactive"
+    )
 
 
 preview_build = dg.define_asset_job(

@@ -43,7 +43,8 @@ def test_dockerfile_builds_the_locked_environment_as_non_root():
     assert "--no-install-project" in syncs[0][1]
 
     installs = " ".join(text for _, text in runs if "apt-get install" in text)
-    for package in ("postgresql-client-15", "pgbackrest"):
+    # the visual gate's browser and font, which Playwright cannot download in the image either
+    for package in ("postgresql-client-15", "pgbackrest", "chromium", "fonts-dejavu-core"):
         assert re.search(rf"\b{re.escape(package)}\b", installs), package
 
     users = [c.value[0] for c in commands if c.cmd == "USER"]

@@ -512,3 +512,11 @@ def test_the_visual_gate_holds_each_preview_to_the_look_of_main(platform):
     assert evaluation.passed and evaluation.metadata["override"].value == "visual-change-approved"
     assert "passed by override" in platform.comment(changed)["body"]
     assert _status(github, look, "odoosh/visual") == "success"
+
+    visual = platform.state / "artifacts" / "visual"
+    assert (visual / "previews" / f"pr-{changed}").is_dir() and (visual / "reports" / f"pr-{changed}").is_dir()
+    for number in (alike, changed):
+        github.close(number)
+        assert platform.tick_and_run(TEARDOWN_JOB).success
+    assert not (visual / "previews" / f"pr-{changed}").exists() and not (visual / "reports" / f"pr-{changed}").exists()
+    assert (visual / "baselines" / "current.json").is_file(), "main's baselines stay"

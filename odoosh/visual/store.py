@@ -69,3 +69,9 @@ def judge(
         store.publish_dir(report_key, Path(tmp) / "report")
     store.keep_newest(f"{REPORTS}/{partition}", KEEP)
     return verdict
+
+
+def remove(store: ArtifactStore, partition: str) -> None:
+    """Everything of one PR (its preview is torn down); main's baselines stay."""
+    store.delete(preview_prefix(partition))
+    store.delete(f"{REPORTS}/{partition}")
