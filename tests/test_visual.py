@@ -1,4 +1,5 @@
-"""The visual gate's parts: scoring, the command, and capture in real Chromium.
+"""The visual gate's parts: scoring, the command, and capture in real Chromium (marked
+`servers`: `./dev test --fast` leaves those out, as it installs no system packages).
 
 Capture runs Debian's Chromium through Playwright against a loopback page server whose pages
 differ the way PRs change an Odoo: one word, a colour, a moved block, and a clock (dynamic).
@@ -202,6 +203,7 @@ def test_the_command_refuses_a_bad_mask_or_threshold(tmp_path, capsys):
 # ---------------------------------------------------------------- capture in real Chromium
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_an_unchanged_page_captures_identically_and_scores_at_least_099(taken):
     masked, _ = taken
     for viewport in ("desktop", "mobile"):
@@ -212,6 +214,7 @@ def test_an_unchanged_page_captures_identically_and_scores_at_least_099(taken):
         assert load_png(first.png).shape[1] == VIEWPORTS[viewport].width
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 @pytest.mark.parametrize("route", ["/word", "/colour", "/moved"])
 def test_a_changed_word_colour_or_block_fails_the_gate_and_is_marked(taken, route):
     masked, _ = taken
@@ -224,6 +227,7 @@ def test_a_changed_word_colour_or_block_fails_the_gate_and_is_marked(taken, rout
         assert top < 200, "the change is at the top of the page, where the heading and button are"
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_an_unmasked_clock_fails_and_the_masked_one_does_not(taken):
     masked, unmasked = taken
     a, b = load_png(unmasked[0].png), load_png(unmasked[1].png)
@@ -232,6 +236,7 @@ def test_an_unmasked_clock_fails_and_the_masked_one_does_not(taken):
     assert compare(load_png(m0.png), load_png(m1.png), DESKTOP).score.score == 1.0
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_a_route_that_errors_or_times_out_fails_only_itself(site):
     result = capture(
         site, ["/missing", "/slow", "/base"], [VIEWPORTS["desktop"]], login=None, timeout_s=1, log=lambda _: None
@@ -242,6 +247,7 @@ def test_a_route_that_errors_or_times_out_fails_only_itself(site):
     assert by_route["/base"].png and by_route["/base"].error is None
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_a_missing_browser_or_a_bad_route_is_refused_with_the_fix(site):
     with pytest.raises(CaptureError, match="apt-get install chromium"):
         capture(site, ["/base"], [VIEWPORTS["desktop"]], login=None, chromium="/nonexistent/chromium")
@@ -252,6 +258,7 @@ def test_a_missing_browser_or_a_bad_route_is_refused_with_the_fix(site):
 # ---------------------------------------------------------------- the gate over sets
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_the_gate_reports_new_failed_and_error_routes_and_honours_the_override(taken, tmp_path):
     masked, _ = taken
     base_shots = [masked[("/base", "desktop")]]
@@ -281,6 +288,7 @@ def test_the_gate_reports_new_failed_and_error_routes_and_honours_the_override(t
     assert json.loads((tmp_path / "report2" / gate.VERDICT).read_text())["override"] == "visual-change-approved"
 
 
+@pytest.mark.servers  # Chromium (Debian's package; ./dev test --fast installs none)
 def test_a_shot_replaced_after_capture_is_refused(taken, tmp_path):
     masked, _ = taken
     shots.write(tmp_path / "set", [masked[("/base", "desktop")]], commit="a" * 40, url="http://x")
