@@ -266,6 +266,7 @@ def test_the_gate_reports_new_failed_and_error_routes_and_honours_the_override(t
     shots.write(baseline, base_shots, commit="a" * 40, url="http://staging")
     preview_shots = [
         Shot("/base", "desktop", masked[("/word", "desktop")].png, 200),
+        Shot("/flaky", "desktop", masked[("/base", "desktop")].png, 200, "not stable after 5 captures", 5),
         Shot("/new", "desktop", masked[("/colour", "desktop")].png, 200),
         Shot("/broken", "desktop", None, 500, "HTTP 500"),
     ]
@@ -275,10 +276,11 @@ def test_the_gate_reports_new_failed_and_error_routes_and_honours_the_override(t
     verdict = gate.judge(baseline, preview, tmp_path / "report", thresholds)
     assert [(r.route, r.status) for r in verdict.results] == [
         ("/base", "failed"),
+        ("/flaky", "error"),
         ("/new", "new"),
         ("/broken", "error"),
     ]
-    assert not verdict.passed and len(verdict.failing) == 2
+    assert not verdict.passed and len(verdict.failing) == 3 and "not stable" in verdict.results[1].reason
     report = (tmp_path / "report" / gate.REPORT).read_text()
     assert "failed" in report and "HTTP 500" in report and f"{verdict.results[0].score:.4f}" in report
     for name in verdict.results[0].files.values():

@@ -84,15 +84,16 @@ def judge(
 
 def _result(shot, baseline, baseline_dir, preview_dir, report_dir, thresholds) -> RouteResult:
     where = (shot.route, shot.viewport)
-    if shot.file is None:
+    if shot.error or shot.file is None:  # an HTTP error, a timeout, or a page that never rendered twice the same
         return RouteResult(*where, "error", shot.error or "no image")
     preview_png = shots.image(preview_dir, shot)
     stem = Path(shot.file).stem
     files = {"preview": f"{stem}.preview.png"}
     (report_dir / files["preview"]).write_bytes(preview_png)
     base = baseline.find(*where) if baseline else None
-    if base is None or base.file is None:
-        return RouteResult(*where, "new", "no baseline yet: the next baseline on main takes this one", files=files)
+    if base is None or base.file is None or base.error:
+        why = f"main's shot failed ({base.error})" if base and base.error else "no baseline yet"
+        return RouteResult(*where, "new", f"{why}: the next baseline on main takes this one", files=files)
     files["baseline"] = f"{stem}.baseline.png"
     shutil.copyfile(baseline_dir / base.file, report_dir / files["baseline"])
     comparison = compare(load_png(shots.image(baseline_dir, base)), load_png(preview_png), thresholds[shot.viewport])
