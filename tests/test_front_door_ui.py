@@ -51,7 +51,7 @@ class Foreground:
         )
         self.lines = []
 
-    def read_until(self, prefix: str, timeout: float = 60) -> str:
+    def read_until(self, prefix: str, timeout: float = 180) -> str:  # a loaded 2-core machine is slow
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             selector.register(self.proc.stdout, selectors.EVENT_READ)
