@@ -298,3 +298,29 @@ def test_a_shot_replaced_after_capture_is_refused(taken, tmp_path):
     (tmp_path / "set" / stored.shots[0].file).write_bytes(masked[("/word", "desktop")].png)
     with pytest.raises(ValueError, match="does not match the SHA-256"):
         shots.image(tmp_path / "set", stored.shots[0])
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_settings_are_read_from_the_environment_and_bad_ones_refused(monkeypatch):
+    import dagster as dg
+
+    from odoosh_assets.definitions import visual_resource
+
+    monkeypatch.setenv("ODOOSH_VISUAL_ROUTES", "/web/login; /odoo/sales ;")
+    monkeypatch.setenv("ODOOSH_VISUAL_MASKS", ".o_clock, .o_date;.avatar")
+    monkeypatch.setenv("ODOOSH_VISUAL_MIN_REGION_SSIM", "0.8")
+    visual = visual_resource()
+    assert visual.checked_routes() == ["/web/login", "/odoo/sales"]
+    assert visual.masks == [".o_clock, .o_date", ".avatar"], "a selector list keeps its commas"
+    assert visual.thresholds()["mobile"].region_min == 0.8 and visual.thresholds()["desktop"].global_min == 0.98
+    monkeypatch.setenv("ODOOSH_VISUAL_ROUTES", "https://evil.example/")
+    with pytest.raises(dg.Failure, match="ODOOSH_VISUAL_ROUTES"):
+        visual_resource().checked_routes()
+    monkeypatch.setenv("ODOOSH_VISUAL_MIN_SSIM_MOBILE", "1.5")
+    with pytest.raises(dg.Failure, match="ODOOSH_VISUAL_MIN_SSIM_MOBILE"):
+        visual_resource().thresholds()
+    monkeypatch.setenv("ODOOSH_VISUAL_MIN_SSIM_MOBILE", "high")
+    with pytest.raises(ValueError, match="is not a number"):
+        visual_resource()
