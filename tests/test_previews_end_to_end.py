@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -499,6 +500,7 @@ def test_the_visual_gate_holds_each_preview_to_the_look_of_main(platform):
     assert not built.success and checks(built)["visual_parity"] is False
     body = platform.comment(changed)["body"]
     assert "Visual parity: " in body and "failed" in body and "\\/web\\/login" in body  # escaped
+    assert re.search(r"\| \\/web\\/login \| (desktop|mobile) \| failed \| 0\.\d{4} \| -?[01]\.\d{4} \|", body), body
     assert "[Visual report](<file://" in body and "![worst diff](<file://" in body
     report = Path(body.split("[Visual report](<file://")[1].split(">)")[0])
     assert report.is_file() and "failed" in report.read_text()
