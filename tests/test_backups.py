@@ -95,11 +95,36 @@ def test_a_differential_backup_on_demand_copies_only_what_changed(prod: Producti
     assert diff.delta < full.delta / 2 and diff.size == pytest.approx(full.size, rel=0.2)
 
 
+def _copy_settings(prod: ProductionBackups, seen: dict[str, str]) -> restore.Hook:
+    """A hook that reads, once the copy is proving, the settings it runs with."""
+
+    def hook(moment: str) -> None:
+        if moment == "proving":
+            (root,) = prod.work_dir.glob(scratch.PREFIX + "restore-*")
+            with PostgresCluster(root).connect() as conn:
+                for name in ("fsync", "restore_command"):
+                    seen[name] = conn.execute(f"SHOW {name}").fetchone()[0]
+
+    return hook
+
+
+def _async_get_log(prod: ProductionBackups) -> Path:
+    return Path(prod.config.home) / "log" / f"{prod.config.stanza}-archive-get-async.log"
+
+
 def test_restore_test_restores_proves_and_destroys(prod: ProductionBackups):
     beat = prod.heartbeat()
     prod.archive_now()
-    report = prod.restore_test(1)
+    info = prod.info()
+    after = restore.wal_segments_after(info.newest(1), info.repos[1].wal_max)
+    assert after is not None and 0 < after <= restore.SYNC_GET_MAX_SEGMENTS  # a few segments to replay
+    async_log = process.log_size(_async_get_log(prod))
+    seen: dict[str, str] = {}
+    report = prod.restore_test(1, hook=_copy_settings(prod, seen))
     assert report.passed, report.failures
+    assert seen["fsync"] == "off"  # a throwaway copy: its proofs read, they need no durability
+    assert "--no-archive-async" in seen["restore_command"] and "archive-get" in seen["restore_command"]
+    assert process.log_size(_async_get_log(prod)) == async_log  # synchronous: no async get ran
     assert {p.name for p in report.proofs} == {"users_exist", "modules_installed", "amcheck", "heartbeat", "pii_rows"}
     assert report.heartbeat_at == beat.at  # replay reached the newest heartbeat
     assert 0 <= report.rpo_s < 300
@@ -109,7 +134,12 @@ def test_restore_test_restores_proves_and_destroys(prod: ProductionBackups):
     assert processes_under(prod.work_dir) == []
 
 
-def test_point_in_time_recovery_from_repo2_alone_finds_the_first_heartbeat_not_the_second(prod: ProductionBackups):
+def test_point_in_time_recovery_from_repo2_alone_finds_the_first_heartbeat_not_the_second(
+    prod: ProductionBackups, monkeypatch
+):
+    monkeypatch.setattr(restore, "SYNC_GET_MAX_SEGMENTS", -1)  # as with hours of WAL: asynchronous archive-get
+    async_log = process.log_size(_async_get_log(prod))
+    seen: dict[str, str] = {}
     first = prod.heartbeat()
     time.sleep(0.3)
     between = datetime.now(UTC)
@@ -119,10 +149,12 @@ def test_point_in_time_recovery_from_repo2_alone_finds_the_first_heartbeat_not_t
     repo1 = Path(prod.config.repo(1).path)
     repo1.chmod(0)  # from repo2 alone, as the monthly drill restores
     try:
-        report = prod.restore_test(2, target=between)
+        report = prod.restore_test(2, target=between, hook=_copy_settings(prod, seen))
     finally:
         repo1.chmod(0o750)
     assert report.error is None, report.error
+    assert "--no-archive-async" not in seen["restore_command"] and "--spool-path=" in seen["restore_command"]
+    assert process.log_size(_async_get_log(prod)) > async_log  # the async get fetched the WAL
     assert report.heartbeat_at == first.at
     assert report.heartbeat_at < second.at
     assert report.passed, report.failures

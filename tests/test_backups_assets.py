@@ -90,6 +90,8 @@ def test_the_backups_group_materialises_with_passing_checks_and_recovers_a_copy(
         assert copy_cluster.is_running() and production.is_running()  # a new cluster beside production
         assert copy_cluster.port != production.port
         assert smoke.users_exist(copy_cluster.dsn("odoo")).passed
+        with copy_cluster.connect() as conn:  # a copy Odoo goes on using stays durable (restore tests' do not)
+            assert conn.execute("SHOW fsync").fetchone()[0] == "on"
         with pytest.raises(Exception, match="exists"):  # never over an existing cluster
             job.execute_in_process(
                 run_config={"ops": {"recover_copy": {"config": {"name": "recovered-test"}}}}, instance=box.instance

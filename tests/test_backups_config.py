@@ -10,7 +10,7 @@ import pytest
 
 from odoosh.backups import config, info, verdicts, verify
 from odoosh.backups.config import BackupConfig, BackupConfigError, Repository
-from odoosh.backups.restore import RestoreReport
+from odoosh.backups.restore import RestoreReport, wal_segments_after
 from odoosh.odoo.smoke import ProbeResult
 
 S3 = Repository(
@@ -120,6 +120,26 @@ def test_info_json_is_read_per_repository_with_an_unreachable_one():
     newest = parsed.newest(2, ("full",))
     assert newest.label == "20261201-110935F" and newest.repo_size == 2968751 and newest.seconds == 2
     assert parsed.newest(1) is None
+
+
+def _backup_stopping_at(wal_stop: str) -> info.BackupSet:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    return info.BackupSet("20261201-000000F", "full", 1, at, at, 1, 1, 1, wal_stop, wal_stop, False)
+
+
+@pytest.mark.parametrize(
+    ("wal_stop", "newest", "after"),
+    [
+        ("00000001000000000000007A", "00000001000000000000007A", 0),
+        ("00000001000000000000007A", "00000001000000000000007D", 3),
+        ("0000000100000000000000FE", "000000010000000100000002", 4),  # across a log file: 256 segments each
+        ("00000001000000000000007A", "00000002000000000000007D", None),  # another timeline: unknown
+        ("00000001000000000000007A", None, None),
+    ],
+)
+def test_wal_segments_after_a_backup_count_across_log_files(wal_stop, newest, after):
+    assert wal_segments_after(_backup_stopping_at(wal_stop), newest) == after
+    assert wal_segments_after(None, newest) is None
 
 
 def _report(size: int, restore_s: float, other_s: float = 2.0) -> RestoreReport:

@@ -106,7 +106,7 @@ def require_settings(conn: psycopg.Connection, stanza: str, where: str = "produc
     problems = archive_problems(current, stanza)
     if problems:
         wanted = required_lines(stanza)
-        lines = "\n".join(f"    {name} = {_conf_value(wanted[name])}" for name in problems)
+        lines = "\n".join(f"    {name} = {conf_value(wanted[name])}" for name in problems)
         raise BackupError(
             f"{where} does not archive WAL through pgBackRest: "
             + "; ".join(f"{name} {why}" for name, why in problems.items())
@@ -117,7 +117,7 @@ def require_settings(conn: psycopg.Connection, stanza: str, where: str = "produc
     return current
 
 
-def _conf_value(value: str) -> str:
+def conf_value(value: str) -> str:
     """A postgresql.conf string literal."""
     return "'" + value.replace("'", "''") + "'"
 
