@@ -44,18 +44,18 @@ class Pages:
         )
 
 
-def split(conn: psycopg.Connection, table: str) -> list[Pages]:
-    """The table's pages in ranges of CHUNK_BLOCKS, or one whole range if small or if the server
-    cannot scan ctid ranges."""
+def split(conn: psycopg.Connection, table: str, size: int | None = None) -> list[Pages]:
+    """The table's pages in ranges of `size` (CHUNK_BLOCKS by default), or one whole range if
+    small or if the server cannot scan ctid ranges."""
+    size = max(1, size or CHUNK_BLOCKS)
     blocks = conn.execute(
         "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
         (sql.Identifier(table).as_string(conn),),
     ).fetchone()[0]
-    if blocks <= CHUNK_BLOCKS or int(conn.execute("SHOW server_version_num").fetchone()[0]) < TID_RANGE_SCAN:
+    if blocks <= size or int(conn.execute("SHOW server_version_num").fetchone()[0]) < TID_RANGE_SCAN:
         return [Pages(blocks)]
     return [
-        Pages(min(first + CHUNK_BLOCKS, blocks) - first, first, min(first + CHUNK_BLOCKS, blocks))
-        for first in range(0, blocks, CHUNK_BLOCKS)
+        Pages(min(first + size, blocks) - first, first, min(first + size, blocks)) for first in range(0, blocks, size)
     ]
 
 

@@ -261,13 +261,17 @@ class _Scan:
         return _rows_query(self.table, self.columns, self.pages)
 
 
-def _repeated_columns(conn: psycopg.Connection, table: str, cols: list[catalog.Column]) -> set[str]:
+def repeated_columns(
+    conn: psycopg.Connection, table: str, cols: list[catalog.Column], *, among_values: bool = False
+) -> set[str]:
     """Columns of a big table whose values repeat so much that reading each once is cheaper
-    (filler text, states, senders). Statistics come from ANALYZE, a sample of the table."""
+    (filler text, states, senders): the gate's, and with `among_values` (distinct values per
+    row that has one, not per row) the scrub's. Statistics come from ANALYZE, a sample."""
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     stats = conn.execute(
         "SELECT s.attname, CASE WHEN s.n_distinct < 0 THEN -s.n_distinct "
         "ELSE s.n_distinct / greatest(c.reltuples, 1) END "
+        f"{'/ greatest(1 - s.null_frac, 0.001)' if among_values else ''} "
         "FROM pg_stats s JOIN pg_class c ON c.oid = %s::regclass "
         "WHERE s.schemaname = 'public' AND s.tablename = %s",
         (sql.Identifier(table).as_string(conn), table),
@@ -284,7 +288,7 @@ def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
             continue
         ranges = chunks.split(conn, table)
         blocks = sum(pages.blocks for pages in ranges)
-        repeated = _repeated_columns(conn, table, text) if blocks >= chunks.CHUNK_BLOCKS // 8 else set()
+        repeated = repeated_columns(conn, table, text) if blocks >= chunks.CHUNK_BLOCKS // 8 else set()
         scans += [_Scan(table, [c], None, blocks // len(text)) for c in text if c.name in repeated]
         if rest := [c for c in text if c.name not in repeated]:
             scans += [_Scan(table, rest, pages, pages.blocks) for pages in ranges]

@@ -7,13 +7,17 @@ gate can see in a redacted column has been replaced.
 # No "%" in the class: the expressions are embedded in statements that also take parameters.
 EMAIL = r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 
-# 9 to 15 digits with at most two separators between digits, optionally led by '+'. Not
-# inside a longer token, and not a date followed by a time ("2023-01-28 10:15").
-PHONE = r"(?<![[:alnum:]+])\+?\d(?:[ .()/-]{0,2}\d){8,14}(?![[:digit:]:])"
+# 9 to 15 digits with at most two separators between digits, optionally led by '+'.
+PHONE_DIGITS = r"\+?\d(?:[ .()/-]{0,2}\d){8,14}"
+
+# Such digits not inside a longer token, and not a date followed by a time ("2023-01-28 10:15").
+PHONE = rf"(?<![[:alnum:]+]){PHONE_DIGITS}(?![[:digit:]:])"
 
 # A phone number standing alone in a text, not glued to a longer token by a letter, digit or
 # slash ("SO/2023/12345678"): what is read out of free text for `phonenumbers` to recognise.
-PHONE_ALONE = rf"(?<![[:alnum:]+/]){PHONE}(?![[:alnum:]/:])"
+# PHONE with its constraints widened, which imply its own (their classes hold PHONE's), so
+# written once: four lookarounds cost 10-20 % more than two over every chatter body.
+PHONE_ALONE = rf"(?<![[:alnum:]+/]){PHONE_DIGITS}(?![[:alnum:]/:])"
 
 # Cheap tests that rule out most values before the expressions above run.
 MAY_HOLD_EMAIL = "@"
