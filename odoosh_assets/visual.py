@@ -189,7 +189,7 @@ def visual_diff(
         section = visual_section(
             lines, passed=verdict.passed, override=verdict.override, report_url=report_url, thumbnail_url=thumbnail
         )
-        summary = _summary(verdict)
+        summary = verdict.summary()
         PreviewPublisher(client).visual(
             number, verdict.preview_commit, section, passed=verdict.passed, summary=summary, report_url=report_url
         )
@@ -214,8 +214,8 @@ def visual_diff(
         description=f"{summary}{': ' + failing if failing else ''}"[:2000],
         metadata={
             "override": verdict.override or "none",
-            "failing": dg.MetadataValue.md("\n".join(f"- {_row(r)}" for r in verdict.failing) or "none"),
-            "scores": dg.MetadataValue.md("\n".join(f"- {_row(r)}" for r in verdict.results)),
+            "failing": dg.MetadataValue.md("\n".join(f"- {r.describe()}" for r in verdict.failing) or "none"),
+            "scores": dg.MetadataValue.md("\n".join(f"- {r.describe()}" for r in verdict.results)),
             "report": dg.MetadataValue.url(report_url),
         },
     )
@@ -225,21 +225,6 @@ def _link(visual: VisualResource, store, key: str, name: str) -> str:
     if visual.report_base_url:
         return f"{visual.report_base_url.rstrip('/')}/{key}/{name}"
     return store.link(key, name)
-
-
-def _summary(verdict: gate.Verdict) -> str:
-    failing = len(verdict.failing)
-    if verdict.override:
-        return f"passed by override (label {verdict.override}); {failing} route(s) changed"
-    if failing:
-        return f"{failing} of {len(verdict.results)} route(s) failed"
-    new = sum(r.status == "new" for r in verdict.results)
-    return f"{len(verdict.results)} route(s) passed" + (f", {new} new (no baseline yet)" if new else "")
-
-
-def _row(r: gate.RouteResult) -> str:
-    scores = "" if r.score is None else f" SSIM {r.score:.4f}, worst region {r.worst_region_score:.4f}"
-    return f"{r.route} ({r.viewport}) {r.status}{scores}: {r.reason}"
 
 
 visual_baselines = dg.define_asset_job(

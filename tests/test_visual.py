@@ -287,6 +287,8 @@ def test_the_gate_reports_new_failed_and_error_routes_and_honours_the_override(t
         assert (tmp_path / "report" / name).is_file()
     overridden = gate.judge(baseline, preview, tmp_path / "report2", thresholds, override="visual-change-approved")
     assert overridden.passed and overridden.override == "visual-change-approved"
+    assert verdict.summary() == "3 of 4 route(s) failed" and "SSIM" in verdict.results[0].describe()
+    assert overridden.summary() == "passed by override (label visual-change-approved); 3 route(s) changed"
     assert json.loads((tmp_path / "report2" / gate.VERDICT).read_text())["override"] == "visual-change-approved"
 
 

@@ -11,6 +11,7 @@ a shot with the HTTP status or the timeout and no image: one bad route never fai
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from collections.abc import Callable
@@ -133,7 +134,8 @@ def capture(
                 log(f"captured {len(routes)} route(s) at {viewport.name} {viewport.width}x{viewport.height}")
         finally:
             browser.close()
-    order = {(r, v.name): i for i, (v, r) in enumerate((v, r) for v in viewports for r in routes)}
+    # per viewport the public routes come first: back to the order asked for
+    order = {(r, v.name): i for i, (v, r) in enumerate(itertools.product(viewports, routes))}
     return sorted(shots, key=lambda s: order[(s.route, s.viewport)])
 
 

@@ -37,6 +37,11 @@ class RouteResult:
     def ok(self) -> bool:
         return self.status in ("passed", "new")
 
+    def describe(self) -> str:
+        """One line for logs and check metadata: route, viewport, result, scores, why."""
+        scores = "" if self.score is None else f" SSIM {self.score:.4f}, worst region {self.worst_region_score:.4f}"
+        return f"{self.route} ({self.viewport}) {self.status}{scores}: {self.reason}"
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -52,6 +57,16 @@ class Verdict:
     @property
     def passed(self) -> bool:
         return not self.failing or self.override is not None
+
+    def summary(self) -> str:
+        """The verdict in a line: the check's description and the commit status's."""
+        failing = len(self.failing)
+        if self.override:
+            return f"passed by override (label {self.override}); {failing} route(s) changed"
+        if failing:
+            return f"{failing} of {len(self.results)} route(s) failed"
+        new = sum(r.status == "new" for r in self.results)
+        return f"{len(self.results)} route(s) passed" + (f", {new} new (no baseline yet)" if new else "")
 
     def worst(self) -> RouteResult | None:
         scored = [r for r in self.results if r.worst_region_score is not None]
