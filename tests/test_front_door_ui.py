@@ -4,7 +4,7 @@ stops it, `down` stops one whose foreground was killed; nothing is left running.
 
 import contextlib
 import os
-import selectors
+import select
 import signal
 import subprocess
 import sys
@@ -34,11 +34,15 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 
 
 class Foreground:
-    """The `ui` command in the foreground, its output read line by line."""
+    """The `ui` command in the foreground, its output read line by line from the raw pipe: a
+    buffered reader could hold lines that arrived together where `select` no longer sees them."""
+
+    LOADED = 180  # seconds: a loaded 2-core machine is slow
 
     def __init__(self, state, port, command):
         code = (
-            "import sys\nfrom odoosh_assets import cli\n"
+            "import faulthandler, signal, sys\nfaulthandler.register(signal.SIGUSR1)\n"  # where it hangs, if it does
+            "from odoosh_assets import cli\n"
             f"cli.COMMANDS['ui'] = lambda: cli.ui({command!r})\nsys.exit(cli.main(['ui']))"
         )
         self.proc = subprocess.Popen(
@@ -46,29 +50,49 @@ class Foreground:
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
             env=clean_env(state, ODOOSH_UI_PORT=str(port)),
         )
-        self.lines = []
+        self.lines, self._partial = [], b""
 
-    def read_until(self, prefix: str, timeout: float = 180) -> str:  # a loaded 2-core machine is slow
+    def _read(self, deadline: float) -> bool:
+        """Take what the pipe has into `lines`; False at its end or at the deadline."""
+        fd = self.proc.stdout.fileno()
+        if not select.select([fd], [], [], max(0, deadline - time.monotonic()))[0]:
+            return False
+        chunk = os.read(fd, 65536)
+        *complete, self._partial = (self._partial + chunk).split(b"\n")
+        self.lines += [line.decode(errors="replace") for line in complete]
+        if not chunk and self._partial:
+            self.lines.append(self._partial.decode(errors="replace"))
+        return bool(chunk)
+
+    def read_until(self, prefix: str, timeout: float = LOADED) -> str:
+        deadline, seen = time.monotonic() + timeout, 0
+        while True:
+            for line in self.lines[seen:]:
+                if line.startswith(prefix):
+                    return line
+            seen = len(self.lines)
+            if not self._read(deadline):
+                raise AssertionError(f"no line starting with {prefix!r} in:\n" + self._output())
+
+    def rest(self, timeout: float = LOADED) -> tuple[int, list[str]]:
         deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if selector.select(timeout=deadline - time.monotonic()):
-                    line = self.proc.stdout.readline()
-                    if not line:
-                        break
-                    self.lines.append(line.rstrip("\n"))
-                    if line.startswith(prefix):
-                        return line.rstrip("\n")
-        raise AssertionError(f"no line starting with {prefix!r} in:\n" + "\n".join(self.lines))
+        while self._read(deadline):
+            pass
+        try:
+            return self.proc.wait(timeout=max(0, deadline - time.monotonic())), self.lines
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running after {timeout:g} s:\n" + self._output()) from None
 
-    def rest(self, timeout: float = 30) -> tuple[int, list[str]]:
-        out, _ = self.proc.communicate(timeout=timeout)
-        self.lines += out.splitlines()
-        return self.proc.returncode, self.lines
+    def _output(self) -> str:
+        """Its output so far and, if it still runs, the stacks of its threads."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and self._read(deadline):
+                pass
+        return "\n".join(self.lines)
 
 
 @contextlib.contextmanager
