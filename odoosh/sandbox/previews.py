@@ -20,6 +20,7 @@ from pathlib import Path
 
 from odoosh import process
 from odoosh.previews.proxy import sandbox_ca
+from odoosh.sandbox.github_double import AddonsRepository
 
 REPOSITORY = "odoosh/addons"
 ZONE = "sandbox.test"
@@ -93,9 +94,6 @@ class DemoDoubles:
     # ---- internals
 
     def _start_github(self, token: str, log: Log) -> dict:
-        # Imported here: the double's OpenAPI validation costs 2 s of imports that `down` and `urls` do not need.
-        from odoosh.sandbox.github_double import AddonsRepository
-
         repository = AddonsRepository(self.directory / "addons")
         repository.commit(BASE_ADDONS, "the base branch's addons")
         head = repository.commit(PR_ADDONS, "a new module, to preview")
