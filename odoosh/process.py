@@ -104,7 +104,11 @@ def exited(pid: int) -> bool:
     """Whether `pid` has ended (gone or a zombie); reaps it if it is a child of this process."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    return start_time(pid) is None
+    if start_time(pid) is not None:
+        return False
+    with contextlib.suppress(ChildProcessError):  # it may have died between the two looks: reap it now
+        os.waitpid(pid, os.WNOHANG)
+    return True
 
 
 def wait_until_ready(
