@@ -62,8 +62,9 @@ class Foreground:
         chunk = os.read(fd, 65536)
         *complete, self._partial = (self._partial + chunk).split(b"\n")
         self.lines += [line.decode(errors="replace") for line in complete]
-        if not chunk and self._partial:
+        if not chunk and self._partial:  # the pipe's end: its last line had no newline
             self.lines.append(self._partial.decode(errors="replace"))
+            self._partial = b""
         return bool(chunk)
 
     def read_until(self, prefix: str, timeout: float = LOADED) -> str:
