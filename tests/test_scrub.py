@@ -239,6 +239,25 @@ def test_page_ranges_and_repeated_values_see_every_row_once(pg, copy_of, policy,
     assert _persons_in_dump(pg, db) == []
 
 
+def test_small_tables_read_together_count_as_read_alone(pg, copy_of, policy, monkeypatch):
+    """The gate reads the rows of small tables in shared statements; each leak is still counted
+    for its own table and column, exactly as statements of one table each count it."""
+    db = copy_of("o16base")
+    fingerprints.record(pg.dsn(db), SALT, policy)
+    with pg.connect(db) as conn:
+        parts = [scan.parts for scan in leaks._plan_scans(conn) if scan.parts]
+    shared = [batch for batch in parts if len({part.table for part in batch}) > 1]
+    assert shared and all(
+        sum(p.pages.blocks for p in batch) <= chunks.CHUNK_BLOCKS
+        and sum(len(p.columns) for p in batch) <= leaks.BATCH_COLUMNS
+        for batch in shared
+    )
+    together = leaks.find_leaks(pg.dsn(db), SALT)
+    assert {c.partition(".")[0] for c in together} >= {"res_partner", "res_users"}  # planted in both
+    monkeypatch.setattr(leaks, "BATCH_COLUMNS", 1)  # every table (and range) a statement of its own
+    assert leaks.find_leaks(pg.dsn(db), SALT) == together
+
+
 def _rows(pg, db) -> dict[str, list[str]]:
     """Every row of every table of `db`, as text, sorted: contents, not physical order. Not the
     passwords, hashed with a random salt each time."""

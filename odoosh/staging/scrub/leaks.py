@@ -27,6 +27,7 @@ SCHEMA = "odoosh_quarantine"
 TABLE = sql.Identifier(SCHEMA, "fingerprints")
 MAX_WHOLE_VALUE = 256  # no name, email or number is longer; skip hashing long texts whole
 REPEATED = 0.2  # distinct values per row under which a column is read value by value
+BATCH_COLUMNS = 100  # the most columns of small tables the gate reads in one statement
 NAME_WORDS = 5  # the most words of a name found in text ("Maria de los Angeles Garcia")
 
 
@@ -205,37 +206,59 @@ def _match(x: sql.Composable, kind: sql.Composable) -> sql.Composable:
     return sql.SQL("fp.h = {h} AND fp.kind = coalesce({kind}, fp.kind)").format(h=fingerprint(x), kind=kind)
 
 
-def _rows_query(table: str, cols: list[catalog.Column], pages: chunks.Pages) -> sql.Composable:
-    """(column, rows holding a fingerprinted value) of `table`'s rows in `pages`, in one scan
-    and one join with the fingerprints."""
-    per_column = sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT {name} AS col, c.x, c.kind FROM {candidates}").format(
-            name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name))
+@dataclass(frozen=True)
+class _Rows:
+    """`columns` of `table`, read row by row in `pages`."""
+
+    table: str
+    columns: list[catalog.Column]
+    pages: chunks.Pages
+
+    def hits(self) -> sql.Composable:
+        """(tab, col, r, x, kind): every candidate of these rows, `r` the row's ctid."""
+        per_column = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {name} AS col, c.x, c.kind FROM {candidates}").format(
+                name=sql.Literal(col.name), candidates=_matches(col, sql.Identifier("t", col.name))
+            )
+            for col in self.columns
         )
-        for col in cols
-    )
-    not_null = sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", c.name)) for c in cols)
+        not_null = sql.SQL(" OR ").join(
+            sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", c.name)) for c in self.columns
+        )
+        return sql.SQL(
+            "SELECT {tab} AS tab, found.col, t.ctid AS r, found.x, found.kind FROM {table} AS t, "
+            "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}"
+        ).format(
+            tab=sql.Literal(self.table),
+            table=sql.Identifier(self.table),
+            per_column=per_column,
+            not_null=not_null,
+            pages=self.pages.condition(),
+        )
+
+
+def _rows_query(parts: list[_Rows]) -> sql.Composable:
+    """(table, column, rows holding a fingerprinted value) of the rows of `parts`, in one join
+    with the fingerprints: a hash join hashes all of them (0.15 s per 700,000) once for the
+    lot, where a query per small table would hash them again for each."""
     return sql.SQL(
-        "SELECT hits.col, count(DISTINCT hits.r) FROM (SELECT t.ctid AS r, found.* FROM {table} AS t, "
-        "LATERAL ({per_column}) AS found WHERE ({not_null}) AND {pages}) AS hits "
-        "JOIN {fp} AS fp ON {match} GROUP BY hits.col"
+        "SELECT hits.tab, hits.col, count(DISTINCT hits.r) FROM ({hits}) AS hits "
+        "JOIN {fp} AS fp ON {match} GROUP BY hits.tab, hits.col"
     ).format(
-        table=sql.Identifier(table),
-        per_column=per_column,
-        not_null=not_null,
-        pages=pages.condition(),
+        hits=sql.SQL(" UNION ALL ").join(part.hits() for part in parts),
         fp=TABLE,
         match=_match(sql.SQL("hits.x"), sql.SQL("hits.kind")),
     )
 
 
 def _values_query(table: str, col: catalog.Column) -> sql.Composable:
-    """(column, rows holding a fingerprinted value) of `table`, looking at each distinct value once."""
+    """(table, column, rows holding a fingerprinted value) of `table`, looking at each distinct value once."""
     c = sql.Identifier(col.name)
     return sql.SQL(
-        "SELECT {name}, sum(d.n) FROM (SELECT {c} AS v, count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY 1) AS d "
+        "SELECT {tab}, {name}, sum(d.n) FROM (SELECT {c} AS v, count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY 1) AS d "
         "WHERE EXISTS (SELECT FROM {candidates} JOIN {fp} AS fp ON {match}) HAVING sum(d.n) > 0"
     ).format(
+        tab=sql.Literal(table),
         name=sql.Literal(col.name),
         c=c,
         table=sql.Identifier(table),
@@ -247,18 +270,17 @@ def _values_query(table: str, col: catalog.Column) -> sql.Composable:
 
 @dataclass(frozen=True)
 class _Scan:
-    """One query of the gate: `columns` of `table` row by row within `pages`, or, without
-    pages, its one column value by value."""
+    """One query of the gate: the rows of `parts` (ranges of pages of one or more tables,
+    `blocks` in all), or, without parts, the one column `values` of `table` value by value."""
 
-    table: str
-    columns: list[catalog.Column]
-    pages: chunks.Pages | None
     blocks: int
+    parts: tuple[_Rows, ...] = ()
+    values: tuple[str, catalog.Column] | None = None
 
     def query(self) -> sql.Composable:
-        if self.pages is None:
-            return _values_query(self.table, self.columns[0])
-        return _rows_query(self.table, self.columns, self.pages)
+        if self.values is not None:
+            return _values_query(*self.values)
+        return _rows_query(list(self.parts))
 
 
 def repeated_columns(
@@ -281,7 +303,9 @@ def repeated_columns(
 
 
 def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
-    scans = []
+    """The gate's queries, biggest first: a query per range of a big table's pages, the small
+    tables' rows packed together up to a range's size, a query per column read value by value."""
+    scans, parts = [], []
     for table, cols in catalog.by_table(catalog.columns(conn)).items():
         text = [c for c in cols if c.is_text]
         if not text:
@@ -289,10 +313,30 @@ def _plan_scans(conn: psycopg.Connection) -> list[_Scan]:
         ranges = chunks.split(conn, table)
         blocks = sum(pages.blocks for pages in ranges)
         repeated = repeated_columns(conn, table, text) if blocks >= chunks.CHUNK_BLOCKS // 8 else set()
-        scans += [_Scan(table, [c], None, blocks // len(text)) for c in text if c.name in repeated]
+        scans += [_Scan(blocks // len(text), values=(table, c)) for c in text if c.name in repeated]
         if rest := [c for c in text if c.name not in repeated]:
-            scans += [_Scan(table, rest, pages, pages.blocks) for pages in ranges]
+            parts += [_Rows(table, rest, pages) for pages in ranges]
+    scans += [_Scan(sum(p.pages.blocks for p in batch), parts=tuple(batch)) for batch in _packed(parts)]
     return sorted(scans, key=lambda scan: scan.blocks, reverse=True)
+
+
+def _packed(parts: list[_Rows]) -> list[list[_Rows]]:
+    """`parts` in batches of at most a range's pages and BATCH_COLUMNS columns (a statement
+    planned in milliseconds), biggest first, each in the first batch with room for it: a range
+    of a big table is a batch of its own."""
+    batches: list[list[_Rows]] = []
+    for part in sorted(parts, key=lambda part: part.pages.blocks, reverse=True):
+        fits = (
+            b
+            for b in batches
+            if sum(p.pages.blocks for p in b) + part.pages.blocks <= chunks.CHUNK_BLOCKS
+            and sum(len(p.columns) for p in b) + len(part.columns) <= BATCH_COLUMNS
+        )
+        if (batch := next(fits, None)) is not None:
+            batch.append(part)
+        else:
+            batches.append([part])
+    return batches
 
 
 def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
@@ -309,8 +353,8 @@ def find_leaks(dsn: str, salt: str, *, jobs: int = 2) -> dict[str, int]:
     lock = threading.Lock()
 
     def scan(own: psycopg.Connection, task: _Scan) -> None:
-        for column, rows in own.execute(task.query(), params(salt)):
-            key = f"{task.table}.{column}"
+        for table, column, rows in own.execute(task.query(), params(salt)):
+            key = f"{table}.{column}"
             with lock:
                 found[key] = found.get(key, 0) + int(rows)
 
