@@ -101,19 +101,32 @@ def add(dsn: str, salt: str, policy: Policy, *, jobs: int = 2) -> None:
                 for source in stage
                 for pages in (ranges[source.column.table] if source.kind == "text" else [chunks.Pages(0)])
             ]
-            # Parallel inserts of the same value cannot conflict without a key: it comes after.
+            # Parallel inserts of the same value cannot conflict without a key: it comes after,
+            # on every connection too, each the values of its share (equal values share one).
             chunks.run(dsn, tasks, lambda c, task: task(c, params), jobs=jobs, session=chunks.tune)
-            conn.execute(
-                sql.SQL("INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, kind FROM {extracted} WHERE {not_own}").format(
-                    fp=TABLE, h=leaks.fingerprint(sql.SQL("x")), extracted=EXTRACTED, not_own=_not_in(own, sql.SQL("x"))
-                ),
-                params,
-            )
+            shares = [_insert_share(own, share, jobs) for share in range(jobs)]
+            chunks.run(dsn, shares, lambda c, insert: c.execute(insert, params), jobs=jobs, session=chunks.tune)
             conn.execute(sql.SQL("TRUNCATE {}").format(EXTRACTED))
             conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS fingerprints_h_kind ON {} (h, kind)").format(TABLE))
             # Statistics make the planner probe the fingerprints' index, not hash them for every row.
             conn.execute(sql.SQL("ANALYZE {}").format(TABLE))
         conn.execute(sql.SQL("DROP TABLE {}").format(EXTRACTED))
+
+
+def _insert_share(own: list[str], share: int, shares: int) -> sql.Composable:
+    """INSERT of the fingerprints of the extracted values of one share of `shares`, but the
+    operator's own."""
+    return sql.SQL(
+        "INSERT INTO {fp} (h, kind) SELECT DISTINCT {h}, kind FROM {extracted} "
+        "WHERE mod(abs(hashtext(x)::bigint), {shares}) = {share} AND {not_own}"
+    ).format(
+        fp=TABLE,
+        h=leaks.fingerprint(sql.SQL("x")),
+        extracted=EXTRACTED,
+        shares=sql.Literal(shares),
+        share=sql.Literal(share),
+        not_own=_not_in(own, sql.SQL("x")),
+    )
 
 
 Task = Callable[[psycopg.Connection, dict], None]
