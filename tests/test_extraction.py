@@ -111,3 +111,32 @@ def test_references_in_free_text_are_not_fingerprinted_as_phones(pg, copy_of, po
         conn.commit()
     fingerprints.record(pg.dsn(db), SALT, policy)
     assert "ir_ui_view.arch_prev" not in leaks.find_leaks(pg.dsn(db), SALT)
+
+
+@pytest.mark.parametrize(
+    ("phone_field", "note"),
+    [
+        ("+33 6 12 34 56 78", None),  # in a phone field, written at home in a kept column
+        (None, "Joignable au +33 6 12 34 56 78"),  # only in a scrubbed note
+    ],
+)
+def test_phones_written_in_pairs_are_found_in_free_text(pg, copy_of, policy, phone_field, note):
+    """A number written in pairs of digits, as the French write theirs, has no three digits in a
+    row: it is found in free text all the same, whether production holds it in a phone field
+    or only in a note."""
+    db = copy_of("o16base")
+    with pg.connect(db) as conn:
+        partner = conn.execute(
+            "SELECT min(id) FROM res_partner WHERE id NOT IN (SELECT partner_id FROM res_company)"
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE res_partner SET mobile = coalesce(%s, mobile), comment = coalesce(%s, comment) WHERE id = %s",
+            (phone_field, note, partner),
+        )
+        view = conn.execute("SELECT min(id) FROM ir_ui_view").fetchone()[0]
+        conn.execute(
+            "UPDATE ir_ui_view SET arch_prev = '<p>Rappeler le client au 06 12 34 56 78</p>' WHERE id = %s", (view,)
+        )
+        conn.commit()
+    fingerprints.record(pg.dsn(db), SALT, policy)
+    assert leaks.find_leaks(pg.dsn(db), SALT).get("ir_ui_view.arch_prev") == 1

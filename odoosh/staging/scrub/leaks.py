@@ -161,7 +161,7 @@ def extract(v: sql.Composable) -> sql.Composable:
         "UNION ALL SELECT 'email', m[1], {email_match}, NULL FROM regexp_matches({v}, {email_group}, 'g') AS m "
         "WHERE strpos({v}, '@') > 0 "
         "UNION ALL SELECT n.* FROM (SELECT WHERE ne.t ~ '[0-9]' OFFSET 0) AS has_digit, LATERAL ("
-        "SELECT 'phone', m[1], {md}, NULL::text FROM regexp_matches(ne.t, {phone}, 'g') AS m WHERE ne.t ~ {may_phone} "
+        "SELECT 'phone', m[1], {md}, NULL::text FROM regexp_matches(ne.t, {phone}, 'g') AS m "
         "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(ne.t, {iban}, 'g') AS m WHERE ne.t ~ '[A-Z][A-Z][0-9][0-9]' "
         "UNION ALL SELECT 'id', m[1], {mc}, 'id' FROM regexp_matches(ne.t, {id_token}, 'g') AS m "
         "UNION ALL SELECT 'street', w.x, w.x, 'street' FROM ({streets}) AS w) AS n "
@@ -180,7 +180,6 @@ def extract(v: sql.Composable) -> sql.Composable:
         email=sql.Literal(patterns.EMAIL),
         email_group=sql.Literal(f"({patterns.EMAIL})"),
         phone=sql.Literal(f"({patterns.PHONE})"),
-        may_phone=sql.Literal(patterns.MAY_HOLD_PHONE),
         iban=sql.Literal(f"({patterns.IBAN})"),
         id_token=sql.Literal(f"({patterns.ID_TOKEN})"),
         streets=street_windows(sql.SQL("ne.t")),
