@@ -245,8 +245,8 @@ def test_small_tables_read_together_count_as_read_alone(pg, copy_of, policy, mon
     db = copy_of("o16base")
     fingerprints.record(pg.dsn(db), SALT, policy)
     with pg.connect(db) as conn:
-        parts = [scan.parts for scan in leaks._plan_scans(conn) if scan.parts]
-    shared = [batch for batch in parts if len({part.table for part in batch}) > 1]
+        batches = [scan.parts for scan in leaks._plan_scans(conn) if scan.parts]
+    shared = [batch for batch in batches if len({part.table for part in batch}) > 1]
     assert shared and all(
         sum(p.pages.blocks for p in batch) <= chunks.CHUNK_BLOCKS
         and sum(len(p.columns) for p in batch) <= leaks.BATCH_COLUMNS

@@ -239,7 +239,7 @@ class _Rows:
         )
 
 
-def _rows_query(parts: list[_Rows]) -> sql.Composable:
+def _rows_query(parts: tuple[_Rows, ...]) -> sql.Composable:
     """(table, column, rows holding a fingerprinted value) of the rows of `parts`, in one join
     with the fingerprints: a hash join hashes all of them (0.15 s per 700,000) once for the
     lot, where a query per small table would hash them again for each."""
@@ -282,7 +282,7 @@ class _Scan:
     def query(self) -> sql.Composable:
         if self.values is not None:
             return _values_query(*self.values)
-        return _rows_query(list(self.parts))
+        return _rows_query(self.parts)
 
 
 def repeated_columns(
