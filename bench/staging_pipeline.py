@@ -4,7 +4,8 @@ Builds a synthetic Odoo production database (scale 50 is about 1.1 GB), then in 
   pipeline: dump, quarantine restore, fingerprint, neutralize, scrub, constraints, verify,
             dump scrubbed, staging restore, swap
   plain:    pg_dump -Fd -j N, pg_restore -j N into a new database, once with pg_dump's default
-            compression and once with the pipeline's (-Z 1), before the pipeline and after it
+            compression and once with the pipeline's (ODOOSH_DUMP_COMPRESSION, unset 0), before
+            the pipeline and after it
 and prints them and the ratios, against the mean of the plain runs before and after. Every
 server is a throwaway cluster removed at the end.
 
@@ -21,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from odoosh import scratch
+from odoosh import scratch, settings
 from odoosh.odoo import smoke
 from odoosh.phases import Phases
 from odoosh.postgres import dumps
@@ -30,7 +31,6 @@ from odoosh.postgres.cluster import Clusters, PostgresCluster, throwaway_cluster
 from odoosh.sandbox import synthetic
 from odoosh.sandbox.staging import CLUSTER as STAGING_CLUSTER
 from odoosh.sandbox.staging import sandbox_staging
-from odoosh.settings import SANDBOX_POLICY
 from odoosh.staging import promote, quarantine, snapshot
 from odoosh.staging.scrub.policy import load_policy
 
@@ -48,6 +48,7 @@ def main() -> None:
     # one killed with SIGKILL leaves them to the next run.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
+    level = settings.dump_compression()
     remove_abandoned(tempfile.gettempdir(), log)  # the clusters of a benchmark that was killed
     with scratch.owned_dir("bench") as work:
         work.chmod(0o711)
@@ -57,32 +58,29 @@ def main() -> None:
                 size = _build(prod, args)
                 staging_cluster = clusters.cluster(STAGING_CLUSTER)
                 plain = _plain(prod, staging_cluster, work, args.jobs, log, compression=None)
-                same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
+                same_level = _plain(prod, staging_cluster, work, args.jobs, log, compression=level)
                 started = time.monotonic()
-                phases = _pipeline(prod, clusters, work, args.jobs, log)
+                phases = _pipeline(prod, clusters, work, args.jobs, log, level)
                 total_pipeline = time.monotonic() - started
                 phases["other (initdb, checksums, copies)"] = total_pipeline - sum(phases.values())
                 # Once more after the pipeline: on a shared machine the ratio is taken against
                 # the mean of the plain runs around it, not against one moment's load.
                 plain = _mean(plain, _plain(prod, staging_cluster, work, args.jobs, log, compression=None))
-                same_level = _mean(
-                    same_level, _plain(prod, staging_cluster, work, args.jobs, log, compression=dumps.COMPRESSION)
-                )
+                same_level = _mean(same_level, _plain(prod, staging_cluster, work, args.jobs, log, compression=level))
         finally:
             clusters.existing(STAGING_CLUSTER).destroy()
 
     print(f"\n{'phase':<50}{'seconds':>10}")
     for name, seconds in phases.items():
         print(f"{'pipeline ' + name:<50}{seconds:>10.1f}")
-    level = f"-Z {dumps.COMPRESSION}"
-    for label, figures in (("plain", plain), (f"plain {level}", same_level)):
+    for label, figures in (("plain", plain), (f"plain -Z {level}", same_level)):
         for name, seconds in figures.items():
             print(f"{label + ' ' + name:<50}{seconds:>10.1f}")
     print(f"\ndatabase size {size / 1e9:.2f} GB, jobs {args.jobs}")
-    print(f"pipeline total {total_pipeline:.1f}s (its dumps use {level})")
+    print(f"pipeline total {total_pipeline:.1f}s (its dumps use -Z {level})")
     for label, figures in (
         ("plain pg_dump + pg_restore (pg_dump's default compression)", plain),
-        (f"plain pg_dump {level} + pg_restore (the pipeline's compression)", same_level),
+        (f"plain pg_dump -Z {level} + pg_restore (the pipeline's compression)", same_level),
     ):
         print(
             f"ratio pipeline / {label}: {total_pipeline:.1f} / {sum(figures.values()):.1f} "
@@ -127,12 +125,12 @@ def _plain(
     return seconds
 
 
-def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, log) -> dict[str, float]:
+def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, log, level: int) -> dict[str, float]:
     """The staging chain as the assets run it: snapshot, quarantine, promote."""
     phases = Phases(log)
     staging = sandbox_staging(clusters.state_dir, STAGING_DB)
-    settings = quarantine.QuarantineSettings(
-        policy=load_policy([SANDBOX_POLICY]),
+    quarantine_settings = quarantine.QuarantineSettings(
+        policy=load_policy([settings.SANDBOX_POLICY]),
         salt="bench-salt",
         admin_password="admin",
         base_url="http://staging.invalid",
@@ -140,12 +138,13 @@ def _pipeline(prod: PostgresCluster, clusters: Clusters, work: Path, jobs: int, 
         smtp_port=1025,
         jobs=jobs,
         work_dir=work,
+        compression=level,
     )
     probes = [smoke.users_exist, lambda dsn: smoke.modules_installed(dsn, ["base", "web", "mail"])]
     with tempfile.TemporaryDirectory(dir=work) as snap, tempfile.TemporaryDirectory(dir=work) as out:
         with phases("dump_snapshot"):
-            snapshot.snapshot(prod.dsn("odoo"), Path(snap) / "artifact", jobs=jobs, log=log)
-        gates, _ = quarantine.quarantine(Path(snap) / "artifact", Path(out) / "artifact", settings, phases)
+            snapshot.snapshot(prod.dsn("odoo"), Path(snap) / "artifact", jobs=jobs, log=log, compression=level)
+        gates, _ = quarantine.quarantine(Path(snap) / "artifact", Path(out) / "artifact", quarantine_settings, phases)
         if not gates.passed:
             raise SystemExit(f"gates failed: {gates}")
         promote.promote_candidate(Path(out) / "artifact", staging, probes, jobs=jobs, phases=phases)

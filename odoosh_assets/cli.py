@@ -213,8 +213,10 @@ def down() -> int:
 
 
 def preflight() -> int:
-    """What `./dev demo` checks before building: a usable state dir and a free UI port."""
+    """What `./dev demo` checks before building: a usable state dir, a free UI port, and a
+    dump compression that the staging refresh can use."""
     check_ui_port(settings.ensure_state_dir(), settings.ui_port())
+    settings.dump_compression()
     return 0
 
 

@@ -76,9 +76,10 @@ def prod_snapshot(
     dsn = production.database().ensure(context.log.info)
     store = prod_artifacts.store()
     key = new_key(SNAPSHOTS, context)
+    level = settings.dump_compression()
     with scratch.owned_dir("snapshot", _work_dir(context)) as tmp:
         artifact = tmp / "artifact"
-        manifest = snapshot.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info)
+        manifest = snapshot.snapshot(dsn, artifact, jobs=settings.jobs(), log=context.log.info, compression=level)
         store.publish_dir(key, artifact)
     store.write_json(LATEST, {"key": key})
     removed = store.keep_newest(SNAPSHOTS, settings.snapshots_kept())
@@ -89,6 +90,7 @@ def prod_snapshot(
             "store": store.describe(),
             "key": key,
             **_size("size", manifest["size_bytes"]),
+            "gzip_level": dg.MetadataValue.int(level),
             "seconds": dg.MetadataValue.float(seconds),
             "mb_per_second": dg.MetadataValue.float(round(manifest["size_bytes"] / 1e6 / max(seconds, 0.01), 1)),
             "tables": dg.MetadataValue.int(len(manifest["rows"])),
@@ -133,6 +135,7 @@ def scrubbed_dump(
         smtp_port=catcher.smtp_port,
         jobs=settings.jobs(),
         work_dir=work,
+        compression=settings.dump_compression(),
     )
     phases = Phases(context.log.info)
     source, published = prod_artifacts.store(), scrubbed_artifacts.store()

@@ -130,6 +130,16 @@ def test_a_bad_ui_port_setting_is_a_one_line_error(tmp_path):
     assert last_line(result).startswith("error: ODOOSH_UI_PORT='3000x' is not a port number")
 
 
+@pytest.mark.parametrize("level", ["fast", "10", "-1"])
+def test_a_bad_dump_compression_is_a_one_line_error_before_the_build(tmp_path, level):
+    result = cli("preflight", tmp_path, ODOOSH_DUMP_COMPRESSION=level)
+    assert result.returncode == 2
+    assert last_line(result) == (
+        f"error: ODOOSH_DUMP_COMPRESSION={level!r} is not a gzip level: set it to 0 (no compression, "
+        "the fastest; unset is 0) up to 9 (the smallest dumps, the slowest)."
+    )
+
+
 def test_a_build_that_crashes_exits_2_with_its_cause_last(tmp_path):
     result = cli("build", tmp_path, ODOOSH_SANDBOX_SCALE="big")
     assert result.returncode == 2, result.stdout[-3000:]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,10 +129,13 @@ def test_a_policy_that_breaks_a_constraint_publishes_nothing(pg, copy_of, work_d
         quarantine.quarantine(snapshot_dir, out, broken, Phases(lambda m: None))
     assert not out.exists()
 
+    # The snapshot is uncompressed (the default); the scrubbed dump at the level asked for.
     repaired = _settings(work_dir, "x_branch: {city: {strategy: fake_city, unique: true}}\n", tmp_path)
-    gates, _ = quarantine.quarantine(snapshot_dir, out, repaired, Phases(lambda m: None))
+    gates, _ = quarantine.quarantine(snapshot_dir, out, replace(repaired, compression=1), Phases(lambda m: None))
     assert gates.passed
     assert snapshot.verified(out)["gates_passed"]
+    assert {f.suffix for f in (snapshot_dir / "dump").glob("[0-9]*.dat*")} == {".dat"}
+    assert {f.suffix for f in (out / "data").glob("[0-9]*.dat*")} == {".gz"}
     staging = f"{prod}_staging"
     pg.databases.create(staging)
     try:

@@ -125,6 +125,8 @@ def test_staging_is_scrubbed_neutralized_and_smoke_tested(box):
     assert (config.smtp_server, config.smtp_port) == (catcher.smtp_host, catcher.smtp_port)
     assert config.max_cron_threads == 0
 
+    # Unset ODOOSH_DUMP_COMPRESSION: an uncompressed snapshot, and its metadata says so.
+    assert result.asset_materializations_for_node("prod_snapshot")[0].metadata["gzip_level"].value == 0
     meta = result.asset_materializations_for_node("scrubbed_dump")[0].metadata
     assert meta["published"].value is True
     assert meta["constraints_proven"].value > 0  # res_users.login is faked under a unique index

@@ -41,6 +41,7 @@ class QuarantineSettings:
     smtp_port: int
     jobs: int
     work_dir: Path  # reachable by the PostgreSQL server user
+    compression: int = dumps.UNCOMPRESSED  # gzip level of the scrubbed dump
 
 
 def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, phases: Phases) -> tuple[Gates, dict]:
@@ -101,8 +102,9 @@ def quarantine(snapshot_dir: Path, out_dir: Path, settings: QuarantineSettings, 
         if gates.passed:
             out_dir.mkdir()
             with phases("dump_scrubbed"):
-                dumps.dump(schema_dsn, out_dir / "schema", jobs=1, log=log)
-                dumps.dump(dsn, out_dir / "data", jobs=settings.jobs, log=log, sections=["data"])
+                level = settings.compression
+                dumps.dump(schema_dsn, out_dir / "schema", jobs=1, log=log, compression=level)
+                dumps.dump(dsn, out_dir / "data", jobs=settings.jobs, log=log, sections=["data"], compression=level)
                 write_manifest(out_dir, {"gates_passed": True, "source_created_at": manifest["created_at"]})
     return gates, summary
 

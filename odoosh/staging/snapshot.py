@@ -36,8 +36,9 @@ def table_rows(conn: psycopg.Connection) -> dict[str, int]:
     }
 
 
-def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
-    """Dump production into `artifact_dir/dump` and write `artifact_dir/manifest.json`.
+def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log, compression: int = dumps.UNCOMPRESSED) -> dict:
+    """Dump production into `artifact_dir/dump` (gzip level `compression`) and write
+    `artifact_dir/manifest.json`.
 
     The row counts and the dump read one exported snapshot, so the counts are exactly what
     the dump holds and the quarantine restore can be verified against them.
@@ -47,7 +48,7 @@ def snapshot(dsn: str, artifact_dir: Path, *, jobs: int, log: Log) -> dict:
     with connect(dsn) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         exported = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        dumps.dump(dsn, artifact_dir / "dump", jobs=jobs, log=log, snapshot=exported)
+        dumps.dump(dsn, artifact_dir / "dump", jobs=jobs, log=log, snapshot=exported, compression=compression)
         rows = table_rows(conn)
         conn.rollback()
     return write_manifest(artifact_dir, {"seconds": round(time.monotonic() - started, 2), "rows": rows})
