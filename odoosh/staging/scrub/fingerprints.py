@@ -238,9 +238,12 @@ def _emails(v: sql.Composable) -> sql.Composable:
 
 
 def _display_name(v: sql.Composable) -> sql.Composable:
-    """The name of a display-form address ('"Anna Smith" <anna@example.org>'), if two words."""
+    """The name of a display-form address ('"Anna Smith" <anna@example.org>'), if two words;
+    cut out once (OFFSET 0), not again for each of its uses."""
     name = sql.SQL('btrim(substring({v} from \'^\\s*"?([^"<@]+?)"?\\s*<\'))').format(v=v)
-    return sql.SQL("SELECT {n} AS x WHERE {name} ~ '\\S\\s+\\S'").format(n=normalised(name), name=name)
+    return sql.SQL("SELECT {n} AS x FROM (SELECT {name} OFFSET 0) AS d(name) WHERE d.name ~ '\\S\\s+\\S'").format(
+        n=normalised(sql.SQL("d.name")), name=name
+    )
 
 
 def _id_forms(v: sql.Composable) -> sql.Composable:
