@@ -132,7 +132,7 @@ def jobs() -> int:
 
 def dump_compression() -> int:
     """gzip level of the production snapshots and scrubbed dumps: 0 (none) is the fastest, for
-    2.6 times the disk of level 1 (README "Staging")."""
+    2.6 times the disk of level 1 (README "Configuration" and "Benchmarks")."""
     raw = os.environ.get("ODOOSH_DUMP_COMPRESSION") or "0"
     if not (raw.isdigit() and 0 <= int(raw) <= 9):
         raise SettingsError(
